@@ -1,0 +1,74 @@
+"""The `outreach` command: parse, build settings, call into the packages. Kept thin on purpose."""
+
+from __future__ import annotations
+
+import os
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+
+from orchestrator import cli_campaigns, cli_script, cli_speech, cli_telephony
+from orchestrator.cli_common import GlobalOptions, err_console
+
+app = typer.Typer(
+    name="outreach",
+    help="Outbound voice-robot campaigns: lists, do-not-call, dialling, dialogs, leads.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+
+
+@app.callback()
+def _global(
+    ctx: typer.Context,
+    db: Annotated[
+        str | None, typer.Option("--db", help="Database URL (overrides OUTREACH_DATABASE_URL).")
+    ] = None,
+    home: Annotated[
+        Path | None, typer.Option("--home", help="Data directory (default ./.outreach).")
+    ] = None,
+    config: Annotated[
+        Path | None, typer.Option("--config", help="Settings file (TOML).")
+    ] = None,
+) -> None:
+    ctx.obj = GlobalOptions(db, home, config)
+
+
+for module in (cli_campaigns, cli_script, cli_speech, cli_telephony):
+    module.register(app)
+
+
+def _user_errors() -> tuple[type[BaseException], ...]:
+    from asr_models import AsrError
+    from campaigns import CampaignError
+    from dialogs import DialogError
+    from orchestrator.cli_common import UserError
+    from orchestrator.settings import SettingsError
+    from telephony import TelephonyError
+
+    return (AsrError, CampaignError, DialogError, TelephonyError, SettingsError, UserError)
+
+
+def main() -> None:
+    """Entry point: known errors become one clear line; nothing prints a traceback to a user."""
+    try:
+        app()
+    except KeyboardInterrupt:
+        err_console.print("interrupted")
+        sys.exit(130)
+    except Exception as exc:
+        if os.environ.get("OUTREACH_DEBUG"):
+            raise
+        if isinstance(exc, _user_errors()):
+            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+            sys.exit(2)
+        err_console.print(
+            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
+            "This is a bug in outreach. Rerun with OUTREACH_DEBUG=1 for the full traceback "
+            "and report it.",
+            highlight=False,
+        )
+        sys.exit(1)

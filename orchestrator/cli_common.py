@@ -1,0 +1,70 @@
+"""What every CLI command shares: settings from the global options, JSON and table output, errors."""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Iterable, Sequence
+from pathlib import Path
+from typing import Any, NoReturn
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from orchestrator.settings import Settings, load_settings
+
+console = Console()
+err_console = Console(stderr=True)
+
+
+class UserError(Exception):
+    """Raised by a command for a problem the user can fix; printed without a traceback."""
+
+
+class GlobalOptions:
+    """The options given before the command (`outreach --db URL campaign list`)."""
+
+    def __init__(self, db: str | None, home: Path | None, config: Path | None) -> None:
+        self.db = db
+        self.home = home
+        self.config = config
+        self._settings: Settings | None = None
+
+    @property
+    def settings(self) -> Settings:
+        if self._settings is None:
+            self._settings = load_settings(self.config, database_url=self.db, home=self.home)
+        return self._settings
+
+
+def settings_of(ctx: typer.Context) -> Settings:
+    """The settings for this invocation, built on first use (never at import)."""
+    root = ctx.find_root()
+    opts = root.obj
+    if not isinstance(opts, GlobalOptions):
+        opts = GlobalOptions(None, None, None)
+        root.obj = opts
+    return opts.settings
+
+
+def print_json(value: Any) -> None:
+    """JSON for scripts: plain stdout, UTF-8, no rich markup or wrapping."""
+    sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str, indent=2) + "\n")
+    sys.stdout.flush()
+
+
+def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
+    """A readable table for people."""
+    table = Table(title=title)
+    for col in columns:
+        table.add_column(col)
+    for row in rows:
+        table.add_row(*("" if v is None else str(v) for v in row))
+    console.print(table)
+
+
+def fail(message: str, code: int = 2) -> NoReturn:
+    """Print a user-facing error and exit."""
+    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    raise typer.Exit(code)

@@ -1,0 +1,119 @@
+"""One settings object for the whole process: defaults, a TOML file, then the environment.
+
+Built by the CLI and passed down; nothing here runs at import time. Secrets (AMI password, webhook
+key) come only from the environment or the settings file, never from the repository.
+"""
+
+from __future__ import annotations
+
+import os
+import tomllib
+from pathlib import Path
+from typing import Any, Literal
+
+from pydantic import SecretStr, ValidationError
+from pydantic_settings import (
+    BaseSettings,
+    PydanticBaseSettingsSource,
+    SettingsConfigDict,
+    TomlConfigSettingsSource,
+)
+
+
+class SettingsError(Exception):
+    """The settings file or environment holds something we cannot use."""
+
+
+class Settings(BaseSettings):
+    """Everything configurable, with defaults that run the embedded demo offline."""
+
+    model_config = SettingsConfigDict(env_prefix="OUTREACH_", extra="forbid")
+
+    home: Path = Path(".outreach")
+    database_url: str | None = None
+    default_region: str = "KR"
+    telephony: Literal["sim", "asterisk"] = "sim"
+    asr_model: str = "ko"
+    asr_threads: int | None = None
+    recordings: bool = True
+    # Asterisk Manager Interface: loopback by default; the secret has no default on purpose.
+    ami_host: str = "127.0.0.1"
+    ami_port: int = 5038
+    ami_username: str = "outreach"
+    ami_secret: SecretStr | None = None
+    audiosocket_host: str = "127.0.0.1"
+    audiosocket_port: int = 9092
+    # Lead webhook (optional): POSTed with an HMAC-SHA256 signature made with this key.
+    webhook_url: str | None = None
+    webhook_secret: SecretStr | None = None
+    worker_id: str | None = None
+
+    @property
+    def db_url(self) -> str:
+        """The database URL: explicit, or a SQLite file under the home directory."""
+        if self.database_url:
+            return self.database_url
+        return f"sqlite:///{(self.home / 'outreach.db').resolve()}"
+
+    @property
+    def prompt_cache_dir(self) -> Path:
+        return self.home / "prompts"
+
+    @property
+    def recordings_dir(self) -> Path:
+        return self.home / "recordings"
+
+    @property
+    def models_dir(self) -> Path:
+        return self.home / "models"
+
+    @property
+    def sandbox_dir(self) -> Path:
+        return self.home / "asterisk"
+
+
+def _config_file(explicit: Path | None) -> Path | None:
+    if explicit is not None:
+        if not explicit.is_file():
+            raise SettingsError(f"settings file {explicit} does not exist")
+        return explicit
+    env = os.environ.get("OUTREACH_CONFIG")
+    if env:
+        p = Path(env)
+        if not p.is_file():
+            raise SettingsError(f"OUTREACH_CONFIG points at {p}, which does not exist")
+        return p
+    local = Path("outreach.toml")
+    return local if local.is_file() else None
+
+
+def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
+    """Settings from (lowest first) defaults, a TOML file, the environment, then `overrides`.
+
+    The TOML file is `config`, else `$OUTREACH_CONFIG`, else `./outreach.toml` when present; its keys
+    are the field names without the `OUTREACH_` prefix (e.g. `database_url = "postgresql://..."`).
+    """
+    path = _config_file(config)
+
+    class _FileSettings(Settings):
+        model_config = SettingsConfigDict(env_prefix="OUTREACH_", extra="forbid", toml_file=path)
+
+        @classmethod
+        def settings_customise_sources(
+            cls,
+            settings_cls: type[BaseSettings],
+            init_settings: PydanticBaseSettingsSource,
+            env_settings: PydanticBaseSettingsSource,
+            dotenv_settings: PydanticBaseSettingsSource,
+            file_secret_settings: PydanticBaseSettingsSource,
+        ) -> tuple[PydanticBaseSettingsSource, ...]:
+            sources: list[PydanticBaseSettingsSource] = [init_settings, env_settings]
+            if path is not None:
+                sources.append(TomlConfigSettingsSource(settings_cls))
+            return tuple(sources)
+
+    try:
+        return _FileSettings(**{k: v for k, v in overrides.items() if v is not None})
+    except (ValidationError, tomllib.TOMLDecodeError, OSError) as exc:
+        where = f" (settings file {path})" if path else ""
+        raise SettingsError(f"invalid settings{where}: {exc}") from exc
