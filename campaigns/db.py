@@ -1,0 +1,87 @@
+"""Opening the database: engine options per backend, migrations to head, sessions.
+
+SQLite runs in WAL mode with a busy timeout so several processes can share one file; PostgreSQL is
+used by URL. Schema changes only ever come from the Alembic migrations in campaigns/migrations.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+from typing import Any
+
+import sqlalchemy as sa
+from alembic import command
+from alembic.config import Config
+from sqlalchemy.engine import Engine
+from sqlmodel import Session
+
+from campaigns.errors import CampaignError
+
+MIGRATIONS = Path(__file__).parent / "migrations"
+_migrated: set[str] = set()
+_migrate_lock = threading.Lock()
+
+
+def normalise_url(url: str) -> str:
+    """Accept the URLs people type: postgres:// and postgresql:// mean the psycopg 3 driver."""
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix) :]
+    return url
+
+
+def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
+    cur = dbapi_conn.cursor()
+    cur.execute("PRAGMA journal_mode=WAL")
+    cur.execute("PRAGMA synchronous=NORMAL")
+    cur.execute("PRAGMA foreign_keys=ON")
+    cur.execute("PRAGMA busy_timeout=30000")
+    cur.close()
+
+
+def create_db_engine(url: str) -> Engine:
+    url = normalise_url(url)
+    if url.startswith("sqlite"):
+        path = sa.engine.make_url(url).database
+        if path and path != ":memory:":
+            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        # isolation_level=None hands transaction control to us (BEGIN IMMEDIATE in claims).
+        engine = sa.create_engine(url, connect_args={"timeout": 30, "isolation_level": None})
+        sa.event.listen(engine, "connect", _sqlite_pragmas)
+        # pysqlite's own transaction handling is off; emit BEGIN ourselves for every transaction.
+        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        return engine
+    return sa.create_engine(url, pool_pre_ping=True)
+
+
+def migrate(engine: Engine) -> None:
+    """Bring the schema to the newest migration (idempotent)."""
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    with engine.begin() as conn:
+        cfg.attributes["connection"] = conn
+        command.upgrade(cfg, "head")
+
+
+def open_database(url: str, *, run_migrations: bool = True) -> Engine:
+    """An engine for `url` with the schema at head. Errors say what to check."""
+    engine = create_db_engine(url)
+    try:
+        if run_migrations:
+            key = str(engine.url)
+            with _migrate_lock:
+                if key not in _migrated:
+                    migrate(engine)
+                    _migrated.add(key)
+    except sa.exc.OperationalError as exc:
+        engine.dispose()
+        raise CampaignError(
+            f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
+            f"{exc.orig}. Check OUTREACH_DATABASE_URL / --db and that the server is running."
+        ) from exc
+    return engine
+
+
+def session(engine: Engine) -> Session:
+    return Session(engine, expire_on_commit=False)

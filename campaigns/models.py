@@ -1,0 +1,161 @@
+"""Database tables of the campaign layer (sqlmodel). Shapes printed by the CLI live elsewhere.
+
+Times are timezone-aware UTC datetimes (sqlmodel stores them as UTC on both backends).
+A contact is dialable when `queued` is true and `next_attempt_at` has passed; a claimed contact
+keeps `queued` and moves `next_attempt_at` to its lease expiry, so an abandoned lease comes back
+by itself.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlmodel import Field, SQLModel
+
+
+class Campaign(SQLModel, table=True):
+    id: int | None = Field(default=None, primary_key=True)
+    name: str = Field(sa_column=sa.Column(sa.String(200), nullable=False, unique=True))
+    script_ref: str
+    region: str = "KR"
+    time_zone: str = "Asia/Seoul"  # default for contacts whose number gives none
+    # {"mon": [["09:00", "12:00"], ["13:00", "20:00"]], ...}; missing day = no calls that day.
+    windows: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    excluded_dates: list[str] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    max_channels: int = 10
+    cps: float = 1.0
+    max_attempts: int = 3
+    max_per_day: int = 3
+    # outcome -> seconds before the next try
+    retry_delays: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    transfer_queue: str | None = None
+    status: str = "active"  # active | paused
+    created_at: datetime
+
+
+class Contact(SQLModel, table=True):
+    __table_args__ = (
+        sa.UniqueConstraint("campaign_id", "phone", name="uq_contact_campaign_phone"),
+        sa.Index("ix_contact_due", "campaign_id", "queued", "time_zone", "next_attempt_at"),
+        sa.Index("ix_contact_phone", "phone"),
+    )
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    phone: str  # E.164
+    name: str | None = None
+    customer_id: str | None = None
+    time_zone: str
+    attributes: dict[str, Any] = Field(
+        default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    # new | calling | retry | done | dnc | exhausted
+    status: str = "new"
+    queued: bool = True
+    attempts: int = 0
+    day_attempts: int = 0
+    day_key: str | None = None  # the contact's local date the day_attempts count belongs to
+    next_attempt_at: datetime
+    lease_owner: str | None = None
+    last_outcome: str | None = None
+    source_line: int | None = None
+    created_at: datetime
+
+
+class Attempt(SQLModel, table=True):
+    __table_args__ = (
+        sa.Index("ix_attempt_campaign", "campaign_id", "started_at"),
+        sa.Index("ix_attempt_open", "worker_id", "outcome"),
+    )
+    id: str = Field(primary_key=True)  # UUID: AMI ChannelId and AudioSocket UUID
+    campaign_id: int = Field(foreign_key="campaign.id")
+    contact_id: int = Field(foreign_key="contact.id", index=True)
+    phone: str
+    worker_id: str
+    started_at: datetime
+    lease_until: datetime
+    answered_at: datetime | None = None
+    ended_at: datetime | None = None
+    # answered | busy | no_answer | congestion | failed | machine | unknown | abandoned
+    outcome: str | None = None
+    amd: str | None = None
+    cause: str | None = None
+    dialog_outcome: str | None = None  # the script's terminal outcome, when a dialog ran
+    score: int | None = None
+    tier: str | None = None
+    grade: str | None = None
+    score_breakdown: list[Any] = Field(
+        default_factory=list, sa_column=sa.Column(sa.JSON, nullable=False)
+    )
+    recording_path: str | None = None
+    duration_s: float | None = None
+
+
+class Turn(SQLModel, table=True):
+    """One line of a call transcript, for QA: who said what, when, how sure, what it meant."""
+
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: str = Field(foreign_key="attempt.id", index=True)
+    seq: int
+    speaker: str  # robot | customer | system
+    text: str
+    start_s: float
+    end_s: float
+    confidence: float | None = None
+    intent: str | None = None
+    prompt_id: str | None = None
+    state: str | None = None
+
+
+class Lead(SQLModel, table=True):
+    __table_args__ = (sa.Index("ix_lead_queue", "status", "priority", "created_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    contact_id: int = Field(foreign_key="contact.id")
+    attempt_id: str = Field(foreign_key="attempt.id", unique=True)
+    phone: str
+    name: str | None = None
+    score: int
+    tier: str  # hot | warm
+    grade: str | None = None
+    priority: int  # lower sorts first: derived from tier and score
+    summary: str
+    # queued | claimed | transferred | done
+    status: str = "queued"
+    agent_id: str | None = None
+    claimed_at: datetime | None = None
+    result: str | None = None  # sold | no_sale | callback | unreachable
+    note: str | None = None
+    callback_at: datetime | None = None
+    created_at: datetime
+    done_at: datetime | None = None
+
+
+class DncEntry(SQLModel, table=True):
+    __tablename__ = "dnc_entry"
+    phone: str = Field(primary_key=True)  # E.164
+    reason: str
+    source: str | None = None  # cli | import | call:<attempt id>
+    added_at: datetime
+
+
+class OutboxMessage(SQLModel, table=True):
+    """A message delivered at least once (lead webhook), written in the lead's own transaction."""
+
+    __tablename__ = "outbox"
+    __table_args__ = (sa.Index("ix_outbox_pending", "delivered_at", "next_try_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    kind: str
+    payload: dict[str, Any] = Field(sa_column=sa.Column(sa.JSON, nullable=False))
+    created_at: datetime
+    tries: int = 0
+    next_try_at: datetime
+    delivered_at: datetime | None = None
+    last_error: str | None = None
