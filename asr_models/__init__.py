@@ -1,5 +1,68 @@
-"""Speech recognition engines (vosk), model discovery and installation, voice activity detection."""
+"""Speech recognition engines (vosk), model discovery and installation, voice activity detection.
 
-from asr_models.errors import AsrError
+Typical use by the call session:
 
-__all__ = ["AsrError"]
+    info = resolve("ko", settings.models_dir)
+    engine = await VoskEngine.load(info)               # once per process, shared by every call
+    listener = TurnListener(engine.open_stream(8000))  # one per call
+    listener.expect(["네", "아니요"])                   # per dialog state
+    for event in await listener.feed(frame): ...       # SpeechStarted / Utterance / NoSpeech
+"""
+
+from asr_models.audio import TELEPHONY_RATE, Pcm, Resampler, read_wav, resample
+from asr_models.errors import (
+    AsrError,
+    AudioFormatError,
+    GrammarError,
+    ModelLayoutError,
+    ModelNotFoundError,
+)
+from asr_models.listener import (
+    ListenerStats,
+    NoSpeech,
+    SpeechStarted,
+    TurnConfig,
+    TurnEvent,
+    TurnListener,
+    Utterance,
+)
+from asr_models.registry import ModelInfo, check_layout, install, list_models, resolve
+from asr_models.results import Result, Word
+from asr_models.transcribe import Transcript, transcribe_file, transcribe_pcm
+from asr_models.vad import GateStep, VadConfig, VoiceGate
+from asr_models.vosk_engine import VoskEngine, VoskStream
+
+__all__ = [
+    "TELEPHONY_RATE",
+    "AsrError",
+    "AudioFormatError",
+    "GateStep",
+    "GrammarError",
+    "ListenerStats",
+    "ModelInfo",
+    "ModelLayoutError",
+    "ModelNotFoundError",
+    "NoSpeech",
+    "Pcm",
+    "Resampler",
+    "Result",
+    "SpeechStarted",
+    "Transcript",
+    "TurnConfig",
+    "TurnEvent",
+    "TurnListener",
+    "Utterance",
+    "VadConfig",
+    "VoiceGate",
+    "VoskEngine",
+    "VoskStream",
+    "Word",
+    "check_layout",
+    "install",
+    "list_models",
+    "read_wav",
+    "resample",
+    "resolve",
+    "transcribe_file",
+    "transcribe_pcm",
+]
