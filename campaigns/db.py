@@ -21,6 +21,7 @@ from campaigns.errors import CampaignError
 MIGRATIONS = Path(__file__).parent / "migrations"
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
+IMMEDIATE = "outreach_sqlite_immediate"
 
 
 def normalise_url(url: str) -> str:
@@ -40,6 +41,18 @@ def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
     cur.close()
 
 
+def _sqlite_begin(conn: sa.Connection) -> None:
+    # A claim reads then writes: it must hold the write lock from the start, or a concurrent
+    # writer makes its snapshot stale (SQLITE_BUSY_SNAPSHOT) and the busy timeout cannot help.
+    immediate = conn.get_execution_options().get(IMMEDIATE, False)
+    conn.exec_driver_sql("BEGIN IMMEDIATE" if immediate else "BEGIN")
+
+
+def write_connection(engine: Engine) -> sa.Connection:
+    """A connection whose transactions take the write lock at once on SQLite (no-op elsewhere)."""
+    return engine.connect().execution_options(**{IMMEDIATE: True})
+
+
 def create_db_engine(url: str) -> Engine:
     url = normalise_url(url)
     if url.startswith("sqlite"):
@@ -50,7 +63,7 @@ def create_db_engine(url: str) -> Engine:
         engine = sa.create_engine(url, connect_args={"timeout": 30, "isolation_level": None})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
         # pysqlite's own transaction handling is off; emit BEGIN ourselves for every transaction.
-        sa.event.listen(engine, "begin", lambda conn: conn.exec_driver_sql("BEGIN"))
+        sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
 

@@ -64,6 +64,7 @@ class Contact(SQLModel, table=True):
     day_key: str | None = None  # the contact's local date the day_attempts count belongs to
     next_attempt_at: datetime
     lease_owner: str | None = None
+    current_attempt_id: str | None = None  # the attempt holding the lease, if any
     last_outcome: str | None = None
     source_line: int | None = None
     created_at: datetime
@@ -72,7 +73,8 @@ class Contact(SQLModel, table=True):
 class Attempt(SQLModel, table=True):
     __table_args__ = (
         sa.Index("ix_attempt_campaign", "campaign_id", "started_at"),
-        sa.Index("ix_attempt_open", "worker_id", "outcome"),
+        sa.Index("ix_attempt_worker_open", "worker_id", "outcome"),
+        sa.Index("ix_attempt_open", "outcome", "lease_until"),
     )
     id: str = Field(primary_key=True)  # UUID: AMI ChannelId and AudioSocket UUID
     campaign_id: int = Field(foreign_key="campaign.id")

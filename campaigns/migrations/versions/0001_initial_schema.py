@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises:
-Create Date: 2026-11-28 21:18:37.716958
+Create Date: 2026-11-28 21:19:19.237611
 """
 
 from collections.abc import Sequence
@@ -10,7 +10,6 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 import sqlmodel
 from alembic import op
-
 
 revision: str = "0001"
 down_revision: str | None = None
@@ -79,6 +78,7 @@ def upgrade() -> None:
         sa.Column("day_key", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("next_attempt_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
         sa.Column("lease_owner", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
+        sa.Column("current_attempt_id", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("last_outcome", sqlmodel.sql.sqltypes.AutoString(), nullable=True),
         sa.Column("source_line", sa.Integer(), nullable=True),
         sa.Column("created_at", sqlmodel.sql.sqltypes.UTCDateTime(), nullable=False),
@@ -131,7 +131,8 @@ def upgrade() -> None:
     with op.batch_alter_table("attempt", schema=None) as batch_op:
         batch_op.create_index("ix_attempt_campaign", ["campaign_id", "started_at"], unique=False)
         batch_op.create_index(batch_op.f("ix_attempt_contact_id"), ["contact_id"], unique=False)
-        batch_op.create_index("ix_attempt_open", ["worker_id", "outcome"], unique=False)
+        batch_op.create_index("ix_attempt_open", ["outcome", "lease_until"], unique=False)
+        batch_op.create_index("ix_attempt_worker_open", ["worker_id", "outcome"], unique=False)
 
     op.create_table(
         "lead",
@@ -208,6 +209,7 @@ def downgrade() -> None:
 
     op.drop_table("lead")
     with op.batch_alter_table("attempt", schema=None) as batch_op:
+        batch_op.drop_index("ix_attempt_worker_open")
         batch_op.drop_index("ix_attempt_open")
         batch_op.drop_index(batch_op.f("ix_attempt_contact_id"))
         batch_op.drop_index("ix_attempt_campaign")
