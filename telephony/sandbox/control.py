@@ -1,0 +1,243 @@
+"""Starts, stops and inspects the sandbox Asterisk: a chroot into the cached root filesystem.
+
+Run state lives under the sandbox directory (`--dir`): the rendered configs, the AMI secret (0600),
+Asterisk's pid and console log. `up` is idempotent; `down` stops Asterisk and undoes every mount.
+"""
+
+from __future__ import annotations
+
+import os
+import secrets
+import signal
+import subprocess
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from telephony.sandbox import rootfs
+from telephony.sandbox.errors import SandboxError
+from telephony.sandbox.greeting import write_greeting
+from telephony.sandbox.health import probe_ami
+from telephony.sandbox.render import CONFIG_FILES, SandboxConfig, write_configs
+
+RUN_DIRS = ("/var/lib/asterisk", "/var/run/asterisk", "/var/log/asterisk", "/var/spool/asterisk")
+SOUNDS = "usr/share/asterisk/sounds/outreach"
+START_TIMEOUT_S = 30.0
+STOP_TIMEOUT_S = 10.0
+
+
+@dataclass(frozen=True)
+class SandboxStatus:
+    running: bool  # the Asterisk process is alive
+    healthy: bool  # AMI accepted our login and answered Ping
+    pid: int | None
+    ami_host: str
+    ami_port: int
+    ami_username: str
+    dir: str
+    rootfs: str
+    rootfs_built: bool
+    asterisk: str | None  # AMI banner version when healthy
+    detail: str
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+class Sandbox:
+    """The sandbox whose run state lives in `directory`, running from the root at `root`."""
+
+    def __init__(self, directory: Path, root: Path | None = None, ami_port: int = 5038) -> None:
+        self.dir = directory.resolve()
+        self.root = (root or rootfs.default_rootfs()).resolve()
+        self.ami_port = ami_port
+
+    # ---- files -------------------------------------------------------------------------------
+
+    @property
+    def secret_file(self) -> Path:
+        return self.dir / "ami-secret"
+
+    @property
+    def pid_file(self) -> Path:
+        return self.dir / "asterisk.pid"
+
+    @property
+    def log_file(self) -> Path:
+        return self.dir / "asterisk.log"
+
+    def secret(self, create: bool = False) -> str:
+        """The AMI secret, generated once (long, random) and stored readable by the owner only."""
+        if self.secret_file.is_file():
+            return self.secret_file.read_text("utf-8").strip()
+        if not create:
+            raise SandboxError(
+                f"no AMI secret in {self.dir}: run `outreach asterisk sandbox up` first"
+            )
+        self.dir.mkdir(parents=True, exist_ok=True)
+        value = secrets.token_urlsafe(32)
+        fd = os.open(self.secret_file, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as out:
+            out.write(value + "\n")
+        return value
+
+    def config(self) -> SandboxConfig:
+        return SandboxConfig(ami_secret=self.secret(create=True), ami_port=self.ami_port)
+
+    # ---- lifecycle ---------------------------------------------------------------------------
+
+    def up(self, log: Callable[[str], None] = lambda _: None) -> SandboxStatus:
+        """Build the root if missing, render configs, mount, start Asterisk, wait for AMI."""
+        current = self.status()
+        if current.healthy:
+            log(f"already running (pid {current.pid})")
+            return current
+        if current.running:
+            log("Asterisk is running but AMI does not answer: restarting it")
+            self.down(log)
+        self._require_root()
+        self.dir.mkdir(parents=True, exist_ok=True)
+        rootfs.build(self.root, log, self.dir / "debootstrap.log")
+        self._install_configs(log)
+        self._mount()
+        self._start(log)
+        return self._wait_healthy()
+
+    def down(self, log: Callable[[str], None] = lambda _: None) -> SandboxStatus:
+        """Stop Asterisk (TERM, then KILL) and undo the mounts; safe when nothing runs."""
+        pid = self._pid()
+        if pid is not None and _alive(pid):
+            log(f"stopping Asterisk (pid {pid})")
+            _terminate(pid)
+        self.pid_file.unlink(missing_ok=True)
+        if self.root.is_dir():
+            self._unmount()
+        return self.status()
+
+    def status(self) -> SandboxStatus:
+        pid = self._pid()
+        running = pid is not None and _alive(pid)
+        healthy, banner, detail = False, None, "not running"
+        if running and self.secret_file.is_file():
+            banner, detail = probe_ami("127.0.0.1", self.ami_port, "outreach", self.secret())
+            healthy = banner is not None
+        return SandboxStatus(
+            running=running, healthy=healthy, pid=pid if running else None,
+            ami_host="127.0.0.1", ami_port=self.ami_port, ami_username="outreach",
+            dir=str(self.dir), rootfs=str(self.root), rootfs_built=rootfs.is_built(self.root),
+            asterisk=banner, detail=detail,
+        )  # fmt: skip
+
+    # ---- steps -------------------------------------------------------------------------------
+
+    def _require_root(self) -> None:
+        if os.geteuid() != 0:
+            raise SandboxError("the sandbox needs root (chroot and mount): rerun it as root")
+
+    def _install_configs(self, log: Callable[[str], None]) -> None:
+        rendered = self.dir / "etc"
+        write_configs(self.config(), rendered)
+        etc = self.root / "etc" / "asterisk"
+        for name in CONFIG_FILES:  # copied, not bind-mounted: nothing left to undo on `down`
+            target = etc / name
+            target.write_bytes((rendered / name).read_bytes())
+            target.chmod(0o600)
+        write_greeting(self.root / SOUNDS / "machine-greeting.wav")
+        # Inside the chroot: /var/run is an absolute symlink that must resolve in the chroot.
+        _run(["chroot", str(self.root), "mkdir", "-p", *RUN_DIRS])
+        log(f"configuration rendered into {rendered}")
+
+    def _mount(self) -> None:
+        mounted = _mount_points()
+        if str(self.root / "proc") not in mounted:
+            _run(["mount", "-t", "proc", "proc", str(self.root / "proc")])
+        if str(self.root / "dev") not in mounted:
+            _run(["mount", "--bind", "/dev", str(self.root / "dev")])
+
+    def _unmount(self) -> None:
+        mounted = _mount_points()
+        for sub in ("dev", "proc"):
+            point = str(self.root / sub)
+            if point in mounted:
+                _run(["umount", point])
+
+    def _start(self, log: Callable[[str], None]) -> None:
+        with self.log_file.open("ab") as out:
+            proc = subprocess.Popen(
+                ["chroot", str(self.root), "asterisk", "-f", "-n"],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
+                start_new_session=True,  # survives the CLI; `down` stops it by pid
+            )  # fmt: skip
+        self.pid_file.write_text(f"{proc.pid}\n")
+        log(f"started Asterisk (pid {proc.pid}); console log {self.log_file}")
+
+    def _wait_healthy(self) -> SandboxStatus:
+        deadline = time.monotonic() + START_TIMEOUT_S
+        status = self.status()
+        while time.monotonic() < deadline:
+            status = self.status()
+            if status.healthy:
+                return status
+            if not status.running:
+                break
+            time.sleep(0.3)
+        tail = _tail(self.log_file)
+        self.down()
+        raise SandboxError(
+            f"Asterisk did not start ({status.detail}). Last lines of {self.log_file}:\n{tail}"
+        )
+
+    def _pid(self) -> int | None:
+        try:
+            return int(self.pid_file.read_text().strip())
+        except (OSError, ValueError):
+            return None
+
+
+def _alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    try:  # a zombie (exited, not reaped) is not running
+        stat = Path(f"/proc/{pid}/stat").read_text()
+        return stat.rpartition(")")[2].split()[0] != "Z"
+    except OSError:
+        return False
+
+
+def _terminate(pid: int) -> None:
+    os.kill(pid, signal.SIGTERM)
+    deadline = time.monotonic() + STOP_TIMEOUT_S
+    while time.monotonic() < deadline:
+        if not _alive(pid):
+            return
+        time.sleep(0.1)
+    os.kill(pid, signal.SIGKILL)
+    while _alive(pid):
+        time.sleep(0.05)
+
+
+def _mount_points() -> set[str]:
+    points = set()
+    for line in Path("/proc/self/mountinfo").read_text().splitlines():
+        points.add(line.split()[4].replace("\\040", " "))
+    return points
+
+
+def _run(cmd: list[str]) -> None:
+    done = subprocess.run(cmd, capture_output=True, check=False)
+    if done.returncode != 0:
+        raise SandboxError(
+            f"`{' '.join(cmd)}` failed: {done.stderr.decode(errors='replace').strip()}"
+        )
+
+
+def _tail(path: Path, lines: int = 15) -> str:
+    try:
+        return "\n".join(path.read_text(errors="replace").splitlines()[-lines:])
+    except OSError:
+        return "(no log)"
