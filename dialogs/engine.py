@@ -1,0 +1,226 @@
+"""The dialog engine: a pure state machine that turns call events into commands for the call.
+
+No I/O and no clock: the session feeds events (with their times) and performs the commands.
+The states and transitions come from the script and live in a `transitions.Machine`; the engine
+adds what a machine does not know: reprompt counters, the turn limit, intents and the score.
+Termination is guaranteed: every turn counts towards `defaults.max_turns`, after which the
+machine is sent to `defaults.max_turns_then` (a terminal state, enforced by the checker).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+
+from transitions import Machine
+
+from dialogs.errors import DialogError
+from dialogs.intents import NO_MATCH, IntentClassifier
+from dialogs.messages import (
+    Command,
+    Dtmf,
+    EndCall,
+    Event,
+    HangUp,
+    IntentRecognised,
+    Interrupted,
+    Listen,
+    OptOut,
+    Say,
+    ScheduleCallback,
+    Silence,
+    Transfer,
+    Utterance,
+)
+from dialogs.schema import Retry
+from dialogs.scoring import LeadScore, ScoreKeeper
+from dialogs.script import Script, render_template
+
+
+class _Model:
+    """What transitions drives: it only holds `state` (the machine adds `trigger`)."""
+
+    state: str
+
+
+class DialogEngine:
+    """One call's dialog. `start()` once, then `handle(event)` until `finished`."""
+
+    def __init__(self, script: Script, variables: Mapping[str, str] | None = None) -> None:
+        self.script = script
+        self._values = script.resolve_variables(variables or {})
+        self._classifier = IntentClassifier(script.language, script.intents)
+        self._model = _Model()
+        self._machine = Machine(
+            model=self._model,
+            states=list(script.states),
+            initial=script.start,
+            auto_transitions=False,
+        )
+        self._add_transitions()
+        self._started = False
+        self._retries = {"silence": 0, "no_match": 0}
+        self._scores = ScoreKeeper(script.model.scoring)
+        self._last_text = ""
+        self.finished = False
+        self.outcome: str | None = None
+        self.turns = 0
+        self.last_intent: str | None = None
+
+    @property
+    def state(self) -> str:
+        return self._model.state
+
+    def score(self) -> LeadScore:
+        """The lead score so far (final once `finished`)."""
+        return self._scores.score(self.outcome)
+
+    def start(self, t: float = 0.0) -> list[Command]:
+        """The call was answered at `t`: the first prompt and what to listen for."""
+        if self._started:
+            raise DialogError("the dialog was already started; make one engine per call")
+        self._started = True
+        return self._enter(self.state)
+
+    def handle(self, event: Event) -> list[Command]:
+        """What to do after `event`. Events after the end are ignored (an empty list)."""
+        if not self._started:
+            raise DialogError("handle() before start(): start the dialog when the call answers")
+        if self.finished:
+            return []
+        match event:
+            case Utterance(text=text, confidence=confidence):
+                return self._turn(self._utterance(text, confidence))
+            case Dtmf(digit=digit):
+                return self._turn(self._dtmf(digit))
+            case Silence():
+                self._last_text = ""
+                return self._turn(self._retry("silence"))
+            case Interrupted(played_ms=played_ms):
+                self._scores.signal("interrupted", f"after {played_ms} ms of '{self.state}'")
+                return []
+            case HangUp():
+                self.finished, self.outcome = True, "hung_up"
+                return []
+        raise DialogError(f"unknown event {event!r}")
+
+    # ---- turns -------------------------------------------------------------------------------
+
+    def _turn(self, commands: list[Command]) -> list[Command]:
+        self.turns += 1
+        if self.finished or self.turns < self.script.model.defaults.max_turns:
+            return commands
+        # Out of turns: keep what was understood, then close the call politely.
+        kept: list[Command] = [c for c in commands if isinstance(c, IntentRecognised)]
+        return kept + self._goto("max_turns")
+
+    def _utterance(self, text: str, confidence: float) -> list[Command]:
+        self._last_text = text
+        d = self.script.model.defaults
+        c = self._classifier.classify(text, self.script.routes(self.state), confidence,
+                                      d.min_confidence)
+        self.last_intent = c.intent
+        heard = IntentRecognised(c.intent, text, confidence, c.uncertain, c.negated)
+        if c.intent == NO_MATCH:
+            return [heard, *self._retry("no_match")]
+        if c.uncertain and not self._leads_to_opt_out(c.intent):
+            # A doubtful answer is asked again; a doubtful "don't call me" is still honoured.
+            self._scores.signal("uncertain", f"'{text}' heard as {c.intent} at {confidence:.2f}")
+            return [heard, *self._retry("no_match")]
+        return [heard, *self._act(c.intent)]
+
+    def _dtmf(self, digit: str) -> list[Command]:
+        self._last_text = ""
+        intent = self.script.model.dtmf.get(digit, NO_MATCH)
+        if intent not in self.script.routes(self.state):
+            intent = NO_MATCH
+        self.last_intent = intent
+        heard = IntentRecognised(intent, f"DTMF {digit}", 1.0)
+        if intent == NO_MATCH:
+            return [heard, *self._retry("no_match")]
+        return [heard, *self._act(intent)]
+
+    def _act(self, intent: str) -> list[Command]:
+        state = self.state
+        route = self.script.routes(state)[intent]
+        reason = f"{state}: {intent}" + (f" ({route.note})" if route.note else "")
+        self._scores.add(route.score, reason, once_key=f"{state}.{intent}")
+        if route.reply is not None:
+            owner = state if intent in self.script.states[state].on else "global"
+            return [self._say(f"{owner}.{intent}", route.reply), *self._ask_again()]
+        return self._goto(f"intent:{intent}")
+
+    def _retry(self, kind: str) -> list[Command]:
+        state = self.state
+        self._retries[kind] += 1
+        self._scores.signal(kind, f"in '{state}'")
+        limit, prompt_id, prompt = self._retry_rule(kind)
+        if self._retries[kind] > limit:
+            return self._goto(kind)
+        said = [self._say(prompt_id, prompt)] if prompt else []
+        return [*said, *self._ask_again()]
+
+    def _retry_rule(self, kind: str) -> tuple[int, str, str | None]:
+        """(max reprompts, prompt id, prompt) for `kind`: the state's own, else the defaults."""
+        st = self.script.states[self.state]
+        own: Retry | None = getattr(st, kind)
+        default: Retry = getattr(self.script.model.defaults, kind)
+        given = own.model_fields_set if own is not None else set()
+        limit = own.max if own is not None and "max" in given else default.max
+        if own is not None and "prompt" in given:
+            return limit, f"{self.state}.{kind}", own.prompt
+        return limit, f"defaults.{kind}", default.prompt
+
+    # ---- states ------------------------------------------------------------------------------
+
+    def _goto(self, trigger: str) -> list[Command]:
+        before = self.state
+        self._model.trigger(trigger)  # type: ignore[attr-defined]  # added by transitions
+        if self.state != before:
+            self._retries = dict.fromkeys(self._retries, 0)
+        return self._enter(self.state)
+
+    def _enter(self, state: str) -> list[Command]:
+        st = self.script.states[state]
+        commands: list[Command] = [self._say(state, st.say)]
+        if st.outcome is None:
+            return [*commands, self._listen()]
+        self.finished, self.outcome = True, st.outcome
+        if st.outcome == "transfer":
+            return [*commands, Transfer(st.queue or "")]
+        if st.outcome == "callback":
+            commands.append(ScheduleCallback(self._last_text))
+        elif st.outcome == "opt_out":
+            commands.append(OptOut())
+        return [*commands, EndCall(st.outcome)]
+
+    def _ask_again(self) -> list[Command]:
+        st = self.script.states[self.state]
+        if st.reprompt:
+            return [self._say(f"{self.state}.reprompt", st.reprompt), self._listen()]
+        return [self._say(self.state, st.say), self._listen()]
+
+    def _listen(self) -> Listen:
+        st = self.script.states[self.state]
+        timeout = st.timeout_s or self.script.model.defaults.listen_timeout_s
+        return Listen(self.script.grammar(self.state), timeout)
+
+    def _say(self, prompt_id: str, template: str) -> Say:
+        return Say(prompt_id, render_template(template, self._values))
+
+    def _leads_to_opt_out(self, intent: str) -> bool:
+        target = self.script.routes(self.state)[intent].goto
+        return target is not None and self.script.states[target].outcome == "opt_out"
+
+    def _add_transitions(self) -> None:
+        d = self.script.model.defaults
+        for name, st in self.script.states.items():
+            if st.outcome is not None:
+                continue
+            for intent, route in self.script.routes(name).items():
+                if route.goto is not None:
+                    self._machine.add_transition(f"intent:{intent}", name, route.goto)
+            for kind, own, default in (("silence", st.silence, d.silence),
+                                       ("no_match", st.no_match, d.no_match)):
+                target = own.then if own is not None and own.then else default.then
+                self._machine.add_transition(kind, name, target)
+            self._machine.add_transition("max_turns", name, d.max_turns_then)

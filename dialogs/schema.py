@@ -1,0 +1,145 @@
+"""The script format as pydantic models: what a YAML dialog script may contain (docs/scripts.md).
+
+Only the shape is checked here; the graph rules (targets exist, every state reachable, a way out
+everywhere, variables declared) live in checker.py so they can all be reported at once.
+"""
+
+from __future__ import annotations
+
+from typing import Any, Literal
+
+from pydantic import BaseModel, ConfigDict, Field, model_validator
+
+# How a call can end, stored by the campaign layer. "hung_up" is never a script outcome: the
+# engine sets it when the customer hangs up before a terminal state.
+OUTCOMES = (
+    "interested",
+    "not_interested",
+    "callback",
+    "opt_out",
+    "transfer",
+    "no_response",
+    "wrong_person",
+    "completed",
+)
+ENGINE_OUTCOMES = (*OUTCOMES, "hung_up")
+Outcome = Literal[
+    "interested",
+    "not_interested",
+    "callback",
+    "opt_out",
+    "transfer",
+    "no_response",
+    "wrong_person",
+    "completed",
+]
+TIERS = ("hot", "warm", "cold", "do-not-call")
+Tier = Literal["hot", "warm", "cold", "do-not-call"]
+Signal = Literal["silence", "no_match", "uncertain", "interrupted"]
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True, coerce_numbers_to_str=True)
+
+
+class IntentDef(_Strict):
+    """What the customer may mean, and the words that say it."""
+
+    phrases: list[str] = Field(default_factory=list)  # recogniser grammar + text cues
+    keywords: list[str] = Field(default_factory=list)  # extra text cues, not in the grammar
+    negated: str | None = None  # the intent meant when a cue is negated ("not interested")
+    priority: int = 0  # wins over longer cues when several intents are heard (opt-out: high)
+
+
+class Route(_Strict):
+    """What an intent does in a state: go to another state, or answer and ask again."""
+
+    goto: str | None = None
+    reply: str | None = None
+    score: int = 0
+    note: str | None = None
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        # `yes: reason` is the short form of `yes: {goto: reason}`.
+        return {"goto": value} if isinstance(value, str) else value
+
+    @model_validator(mode="after")
+    def _one_action(self) -> Route:
+        if (self.goto is None) == (self.reply is None):
+            raise ValueError("give exactly one of `goto` (a state) or `reply` (a prompt)")
+        return self
+
+
+class Retry(_Strict):
+    """Reprompt handling for silence or a no-match answer."""
+
+    max: int = Field(default=2, ge=0, le=5)
+    prompt: str | None = None  # said before the state's question is asked again
+    then: str | None = None  # the state to go to once `max` reprompts are used up
+
+
+class StateDef(_Strict):
+    """One step of the call. A state with `outcome` is terminal: it says `say` and ends the call."""
+
+    say: str
+    reprompt: str | None = None  # a shorter question for asking again (default: `say`)
+    on: dict[str, Route] = Field(default_factory=dict)
+    silence: Retry | None = None
+    no_match: Retry | None = None
+    timeout_s: float | None = Field(default=None, gt=0, le=60)
+    outcome: Outcome | None = None
+    queue: str | None = None  # agent queue, for outcome: transfer
+
+
+class Defaults(_Strict):
+    listen_timeout_s: float = Field(default=6.0, gt=0, le=60)
+    min_confidence: float = Field(default=0.5, ge=0, le=1)
+    max_turns: int = Field(default=12, ge=1, le=100)
+    max_turns_then: str | None = None
+    silence: Retry = Field(default_factory=Retry)
+    no_match: Retry = Field(default_factory=Retry)
+
+
+class Tiers(_Strict):
+    hot: int = Field(default=70, ge=0, le=100)
+    warm: int = Field(default=40, ge=0, le=100)
+
+    @model_validator(mode="after")
+    def _ordered(self) -> Tiers:
+        if self.warm > self.hot:
+            raise ValueError("the warm threshold must not be above the hot threshold")
+        return self
+
+
+class Scoring(_Strict):
+    base: int = Field(default=0, ge=0, le=100)
+    outcomes: dict[Outcome, int] = Field(default_factory=dict)
+    signals: dict[Signal, int] = Field(default_factory=dict)
+    tiers: Tiers = Field(default_factory=Tiers)
+    grades: dict[Tier, str] = Field(default_factory=dict)
+
+
+class ScriptModel(_Strict):
+    name: str
+    language: str
+    voice: str
+    description: str = ""
+    on_behalf_of: str  # who the robot calls for; the first prompt must say it
+    variables: dict[str, str | None] = Field(default_factory=dict)  # name -> default
+    start: str
+    defaults: Defaults = Field(default_factory=Defaults)
+    intents: dict[str, IntentDef]
+    global_intents: dict[str, Route] = Field(default_factory=dict)
+    dtmf: dict[str, str] = Field(default_factory=dict)  # key -> intent
+    states: dict[str, StateDef]
+    scoring: Scoring = Field(default_factory=Scoring)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _variable_list(cls, value: Any) -> Any:
+        # `variables: [name, bank]` is the short form of a mapping with no defaults.
+        if isinstance(value, dict) and isinstance(value.get("variables"), list):
+            return {**value, "variables": dict.fromkeys(value["variables"])}
+        return value
