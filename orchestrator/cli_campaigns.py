@@ -1,9 +1,226 @@
-"""CLI commands (placeholder: filled in by the issue that owns this area)."""
+"""`outreach campaign ...`: create, list, show, pause, resume, and who is due to be called."""
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+from typing import Annotated, Any
+
 import typer
+
+from campaigns import dialing, repo
+from campaigns.db import session
+from campaigns.models import Campaign
+from campaigns.policy import DEFAULT_DAYS, DEFAULT_WINDOW, zone
+from orchestrator.cli_common import UserError, console, engine_of, print_json, print_table
+
+campaign_app = typer.Typer(help="Create and manage campaigns.", no_args_is_help=True)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def campaign_dict(c: Campaign, counts: dict[str, int] | None = None) -> dict[str, Any]:
+    out: dict[str, Any] = {
+        "name": c.name,
+        "status": c.status,
+        "script": c.script_ref,
+        "region": c.region,
+        "time_zone": c.time_zone,
+        "windows": c.windows,
+        "excluded_dates": c.excluded_dates,
+        "max_channels": c.max_channels,
+        "cps": c.cps,
+        "max_attempts": c.max_attempts,
+        "max_per_day": c.max_per_day,
+        "retry_delays_s": c.retry_delays,
+        "transfer_queue": c.transfer_queue,
+        "created_at": c.created_at.isoformat(),
+    }
+    if counts is not None:
+        out["contacts"] = {"total": sum(counts.values()), **counts}
+    return out
+
+
+@campaign_app.command("create")
+def create(
+    ctx: typer.Context,
+    name: str,
+    script: Annotated[str, typer.Option("--script", help="Script file or bundled script name.")],
+    region: Annotated[str, typer.Option(help="Default phone region (ISO code).")] = "KR",
+    window: Annotated[
+        str, typer.Option(help="Local calling windows, e.g. 09:00-12:00,13:00-20:00.")
+    ] = DEFAULT_WINDOW,
+    days: Annotated[str, typer.Option(help="Calling days, e.g. mon-fri.")] = DEFAULT_DAYS,
+    exclude: Annotated[
+        list[str] | None, typer.Option("--exclude", help="A date with no calls (YYYY-MM-DD).")
+    ] = None,
+    time_zone: Annotated[
+        str | None, typer.Option("--tz", help="Time zone for numbers that give none.")
+    ] = None,
+    max_channels: Annotated[int, typer.Option(help="Calls in flight at most.")] = 10,
+    cps: Annotated[float, typer.Option(help="New calls per second at most.")] = 1.0,
+    max_attempts: Annotated[int, typer.Option(help="Attempts per contact in total.")] = 3,
+    max_per_day: Annotated[int, typer.Option(help="Attempts per contact per local day.")] = 3,
+    retry: Annotated[str, typer.Option(help="Retry delays, e.g. busy=30m,no_answer=2h.")] = "",
+    queue: Annotated[
+        str | None, typer.Option("--queue", help="Agent queue for live transfers.")
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Create a campaign."""
+    spec = repo.CampaignSpec(
+        name=name,
+        script_ref=script,
+        region=region,
+        time_zone=time_zone,
+        window=window,
+        days=days,
+        excluded_dates=tuple(exclude or ()),
+        max_channels=max_channels,
+        cps=cps,
+        max_attempts=max_attempts,
+        max_per_day=max_per_day,
+        retry=retry,
+        transfer_queue=queue,
+    )
+    with session(engine_of(ctx)) as s:
+        c = repo.create_campaign(s, spec)
+    if as_json:
+        print_json(campaign_dict(c))
+    else:
+        console.print(f"created campaign [bold]{c.name}[/] (script {c.script_ref}, {c.region})")
+
+
+@campaign_app.command("list")
+def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """List campaigns with their contact counts."""
+    with session(engine_of(ctx)) as s:
+        rows = [(c, repo.contact_counts(s, c.id or 0)) for c in repo.list_campaigns(s)]
+    if as_json:
+        print_json([campaign_dict(c, n) for c, n in rows])
+        return
+    print_table(
+        "Campaigns",
+        ["name", "status", "script", "contacts", "pending", "done", "channels", "cps"],
+        [
+            (
+                c.name,
+                c.status,
+                c.script_ref,
+                sum(n.values()),
+                n.get("new", 0) + n.get("retry", 0) + n.get("calling", 0),
+                n.get("done", 0),
+                c.max_channels,
+                c.cps,
+            )
+            for c, n in rows
+        ],
+    )
+
+
+@campaign_app.command("show")
+def show(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
+    """Show one campaign's settings and its contacts by status."""
+    with session(engine_of(ctx)) as s:
+        c = repo.get_campaign_by_name(s, name)
+        counts = repo.contact_counts(s, c.id or 0)
+    data = campaign_dict(c, counts)
+    if as_json:
+        print_json(data)
+        return
+    print_table(
+        f"Campaign {c.name}",
+        ["setting", "value"],
+        [
+            (k, _windows_text(v) if k == "windows" else v)
+            for k, v in data.items()
+            if k != "contacts"
+        ],
+    )
+    print_table("Contacts by status", ["status", "contacts"], sorted(counts.items()))
+
+
+def _set_status(ctx: typer.Context, name: str, status: str) -> None:
+    with session(engine_of(ctx)) as s:
+        repo.set_status(s, name, status)
+    console.print(f"campaign [bold]{name}[/] is {status}")
+
+
+@campaign_app.command("pause")
+def pause(ctx: typer.Context, name: str) -> None:
+    """Pause: no new calls are placed; calls in progress finish."""
+    _set_status(ctx, name, "paused")
+
+
+@campaign_app.command("resume")
+def resume(ctx: typer.Context, name: str) -> None:
+    """Resume a paused campaign."""
+    _set_status(ctx, name, "active")
+
+
+def _parse_at(at: str | None, default_tz: str) -> datetime:
+    """An ISO 8601 moment; without an offset it is read in the campaign's own time zone."""
+    if at is None:
+        return datetime.now(UTC)
+    try:
+        moment = datetime.fromisoformat(at)
+    except ValueError as exc:
+        raise UserError(f"--at {at!r} is not ISO 8601, e.g. 2026-03-04T10:00:00+09:00") from exc
+    if moment.tzinfo is None:
+        moment = moment.replace(tzinfo=zone(default_tz))
+    return moment.astimezone(UTC)
+
+
+def _windows_text(windows: dict[str, list[list[str]]]) -> str:
+    by_ranges: dict[str, list[str]] = {}
+    for day, ranges in windows.items():
+        by_ranges.setdefault(",".join(f"{a}-{b}" for a, b in ranges), []).append(day)
+    return "; ".join(f"{' '.join(days)} {r}" for r, days in by_ranges.items()) or "never"
+
+
+@campaign_app.command("due")
+def due(
+    ctx: typer.Context,
+    name: str,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="ISO 8601 moment (default now; no offset = campaign's zone)."),
+    ] = None,
+    limit: Annotated[int, typer.Option(help="At most this many contacts.")] = 100,
+    explain: Annotated[bool, typer.Option(help="Print the database's query plan.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """Contacts that may be dialled at a moment: window open locally, not on do-not-call,
+    attempts left and retry delay passed."""
+    engine = engine_of(ctx)
+    with session(engine) as s:
+        c = repo.get_campaign_by_name(s, name)
+    moment = _parse_at(at, c.time_zone)
+    cid = c.id or 0
+    if explain:
+        for line in dialing.explain_due(engine, cid, moment):
+            console.print(line, highlight=False)
+        return
+    rows = dialing.due_contacts(engine, cid, moment, limit) if c.status == "active" else []
+    out = [
+        {
+            "phone": r["phone"],
+            "name": r["name"],
+            "local_time": moment.astimezone(zone(r["time_zone"])).isoformat(timespec="seconds"),
+            "time_zone": r["time_zone"],
+        }
+        for r in rows
+    ]
+    if as_json:
+        print_json(out)
+        return
+    if c.status != "active":
+        console.print(f"campaign {name} is {c.status}: nobody is dialled")
+    print_table(
+        f"Due in {name} at {moment.isoformat(timespec='seconds')}",
+        ["phone", "name", "local time", "time zone"],
+        [(o["phone"], o["name"], o["local_time"], o["time_zone"]) for o in out],
+    )
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this module's command groups to the main app."""
+    app.add_typer(campaign_app, name="campaign")

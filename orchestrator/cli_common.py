@@ -1,4 +1,4 @@
-"""What every CLI command shares: settings from the global options, JSON and table output, errors."""
+"""What every CLI command shares: settings from global options, JSON and table output, errors."""
 
 from __future__ import annotations
 
@@ -11,7 +11,9 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 from rich.table import Table
+from sqlalchemy.engine import Engine
 
+from campaigns.db import open_database
 from orchestrator.settings import Settings, load_settings
 
 console = Console()
@@ -30,6 +32,7 @@ class GlobalOptions:
         self.home = home
         self.config = config
         self._settings: Settings | None = None
+        self.engine: Engine | None = None
 
     @property
     def settings(self) -> Settings:
@@ -46,6 +49,18 @@ def settings_of(ctx: typer.Context) -> Settings:
         opts = GlobalOptions(None, None, None)
         root.obj = opts
     return opts.settings
+
+
+def engine_of(ctx: typer.Context) -> Engine:
+    """The campaign database for this invocation, migrated, disposed when the command ends."""
+    root = ctx.find_root()
+    settings_of(ctx)
+    opts = root.obj
+    assert isinstance(opts, GlobalOptions)
+    if opts.engine is None:
+        opts.engine = open_database(opts.settings.db_url)
+        root.call_on_close(opts.engine.dispose)
+    return opts.engine
 
 
 def print_json(value: Any) -> None:

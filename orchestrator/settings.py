@@ -90,8 +90,8 @@ def _config_file(explicit: Path | None) -> Path | None:
 def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
     """Settings from (lowest first) defaults, a TOML file, the environment, then `overrides`.
 
-    The TOML file is `config`, else `$OUTREACH_CONFIG`, else `./outreach.toml` when present; its keys
-    are the field names without the `OUTREACH_` prefix (e.g. `database_url = "postgresql://..."`).
+    The TOML file is `config`, else `$OUTREACH_CONFIG`, else `./outreach.toml` when present; its
+    keys are the field names without the `OUTREACH_` prefix (`database_url = "postgresql://..."`).
     """
     path = _config_file(config)
 
