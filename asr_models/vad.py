@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections import deque
 from dataclasses import dataclass
 
+import numpy as np
 import webrtcvad
 
 from asr_models.errors import AudioFormatError
@@ -27,6 +28,9 @@ class VadConfig:
     start_window: int = 5  # speech starts when `start_voiced` of the last `start_window` frames
     start_voiced: int = 3  # are voiced: one click or pop does not open a turn
     padding_ms: int = 300
+    # Frames quieter than this RMS (about -50 dBFS) are silence whatever webrtcvad says: after
+    # digital silence its adaptive noise floor drops so low that faint line hiss counts as speech.
+    min_rms: float = 100.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -74,7 +78,7 @@ class VoiceGate:
             )
         start_t = self.time_s
         self._frames += 1
-        voiced = self._vad.is_speech(frame, self.rate)
+        voiced = _rms(frame) >= self.config.min_rms and self._vad.is_speech(frame, self.rate)
         self._window.append(voiced)
         self._silent_frames = 0 if voiced else self._silent_frames + 1
         onset = sum(self._window) >= self.config.start_voiced
@@ -100,3 +104,8 @@ class VoiceGate:
         self._in_speech = False
         self._feeding = False
         self._window.clear()
+
+
+def _rms(frame: bytes) -> float:
+    samples = np.frombuffer(frame, dtype="<i2").astype(np.float32)
+    return float(np.sqrt(np.mean(samples * samples)))

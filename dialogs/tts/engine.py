@@ -26,7 +26,7 @@ import anyio
 from dialogs.tts.errors import TtsError
 
 WORKER = Path(__file__).with_name("_pyttsx3_worker.py")
-DEFAULT_RATE = 160  # words per minute; espeak's Korean is recognised more reliably a bit slow
+DEFAULT_RATE = 150  # words per minute: the Korean model hears espeak-ng best near 140-150 (docs)
 
 
 @dataclass(frozen=True, slots=True)
