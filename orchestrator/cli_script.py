@@ -1,9 +1,213 @@
-"""CLI commands (placeholder: filled in by the issue that owns this area)."""
+"""`outreach script ...`: check a dialog script, chat with it in a terminal, or run it scripted.
+
+Thin on purpose: everything a conversation does is the dialogs engine; this only feeds it text.
+"""
 
 from __future__ import annotations
 
+import sys
+from typing import Annotated, Any
+
 import typer
+
+from dialogs import (
+    DialogEngine,
+    Dtmf,
+    Event,
+    HangUp,
+    IntentRecognised,
+    Listen,
+    Say,
+    Silence,
+    Utterance,
+    bundled_scripts,
+    check_script,
+    load_script,
+)
+from dialogs.messages import Command
+from orchestrator.cli_common import UserError, console, print_json, print_table
+
+script_app = typer.Typer(help="Check, try and run dialog scripts.", no_args_is_help=True)
+
+FileArg = Annotated[str, typer.Argument(help="A script file, or a bundled script's name.")]
+VarOpt = Annotated[
+    list[str] | None,
+    typer.Option("--var", help="A contact variable, name=value (repeatable)."),
+]
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+
+
+def parse_vars(pairs: list[str] | None) -> dict[str, str]:
+    values: dict[str, str] = {}
+    for pair in pairs or []:
+        name, sep, value = pair.partition("=")
+        if not sep or not name.strip():
+            raise UserError(f"--var {pair!r}: write it as name=value (e.g. --var name=김민수)")
+        values[name.strip()] = value
+    return values
+
+
+def robot_text(commands: list[Command]) -> str:
+    return " ".join(c.text for c in commands if isinstance(c, Say))
+
+
+def heard_of(commands: list[Command]) -> IntentRecognised | None:
+    return next((c for c in commands if isinstance(c, IntentRecognised)), None)
+
+
+@script_app.command("list")
+def list_scripts(as_json: JsonOpt = False) -> None:
+    """The bundled scripts (usable by name wherever a script file is asked)."""
+    rows = []
+    for name in bundled_scripts():
+        script = load_script(name)
+        rows.append({"name": name, "language": script.language, "voice": script.voice,
+                     "states": len(script.states), "variables": script.variables})
+    if as_json:
+        print_json(rows)
+        return
+    print_table("Bundled scripts", ["name", "language", "voice", "states", "variables"],
+                [[r["name"], r["language"], r["voice"], r["states"], ", ".join(r["variables"])]
+                 for r in rows])
+
+
+@script_app.command("check")
+def check(file: FileArg, as_json: JsonOpt = False) -> None:
+    """Check a script: targets, reachability, ways out, intents, variables, disclosure."""
+    report = check_script(file)
+    if as_json:
+        print_json(report.as_json())
+    else:
+        for issue in report.errors:
+            console.print(f"[bold red]error:[/] {issue}", highlight=False)
+        for issue in report.warnings:
+            console.print(f"[yellow]warning:[/] {issue}", highlight=False)
+        verdict = "[green]ok[/]" if report.ok else "[bold red]failed[/]"
+        console.print(f"{verdict}: {report.file}: {report.states} states, "
+                      f"{len(report.errors)} errors, {len(report.warnings)} warnings")
+    if not report.ok:
+        raise typer.Exit(1)
+
+
+@script_app.command("run")
+def run(
+    file: FileArg,
+    say: Annotated[
+        list[str] | None,
+        typer.Option("--say", help="The customer's next answer (repeatable; \"\" is silence)."),
+    ] = None,
+    var: VarOpt = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Play a whole call with the given answers; when they run out the customer stays silent."""
+    engine = DialogEngine(load_script(file), parse_vars(var))
+    result = simulate(engine, say or [])
+    if as_json:
+        print_json(result)
+        return
+    for turn in result["turns"]:
+        console.print(f"[cyan]robot:[/] {turn['robot']}", highlight=False)
+        if turn["intent"] is not None:
+            console.print(f"[green]customer:[/] {turn['customer'] or '(silence)'}  "
+                          f"[dim]→ {turn['intent']}[/]", highlight=False)
+    print_score(engine)
+
+
+def simulate(engine: DialogEngine, answers: list[str]) -> dict[str, Any]:
+    """Feed `answers` (then silence) until the call ends; the `script run --json` shape."""
+    t = 0.0
+    robot = robot_text(engine.start(t))
+    turns: list[dict[str, Any]] = []
+    pending = list(answers)
+    # The engine ends every call within max_turns; the bound only guards against a bug.
+    for _ in range(len(answers) + engine.script.model.defaults.max_turns + 2):
+        if engine.finished:
+            break
+        text = pending.pop(0) if pending else ""
+        t += 5.0
+        event: Event = Utterance(text, 1.0, t) if text.strip() else Silence(t)
+        commands = engine.handle(event)
+        heard = heard_of(commands)
+        turns.append({"robot": robot, "customer": text if text.strip() else None,
+                      "intent": heard.intent if heard else "silence"})
+        robot = robot_text(commands)
+    if robot:
+        turns.append({"robot": robot, "customer": None, "intent": None})
+    score = engine.score()
+    return {
+        "turns": turns,
+        "outcome": engine.outcome,
+        "score": score.score,
+        "tier": score.tier,
+        "score_breakdown": score.as_json()["breakdown"],
+    }
+
+
+def print_score(engine: DialogEngine) -> None:
+    score = engine.score()
+    grade = f", grade {score.grade}" if score.grade else ""
+    console.print(f"outcome: [bold]{engine.outcome or '(in progress)'}[/]  "
+                  f"score: [bold]{score.score}[/] ({score.tier}{grade})", highlight=False)
+    for item in score.breakdown:
+        console.print(f"  {item.points:+d}  {item.reason}", highlight=False)
+
+
+CHAT_HELP = ("Type the customer's answer. Empty line: silence. /dtmf N: a key press. "
+             "/bye: hang up. Ctrl-D ends too.")
+
+
+@script_app.command("chat")
+def chat(file: FileArg, var: VarOpt = None) -> None:
+    """Talk to a script in the terminal: see its prompts, the recognised intent and the score."""
+    engine = DialogEngine(load_script(file), parse_vars(var))
+    console.print(f"[dim]{CHAT_HELP}[/]", highlight=False)
+    show(engine.start(0.0))
+    stdin = sys.stdin
+    t = 0.0
+    while not engine.finished:
+        typer.echo("you> ", nl=False)
+        line = stdin.readline()
+        t += 5.0
+        event = chat_event(line, t)
+        commands = engine.handle(event)
+        heard = heard_of(commands)
+        if heard is not None:
+            score = engine.score()
+            doubt = " (uncertain)" if heard.uncertain else ""
+            console.print(f"  [dim]intent: {heard.intent}{doubt}   score: {score.score} "
+                          f"({score.tier})[/]", highlight=False)
+        show(commands)
+    print_score(engine)
+
+
+def chat_event(line: str, t: float) -> Event:
+    """One typed line as an event: EOF or /bye hangs up, /dtmf N presses N, empty is silence."""
+    if not line:
+        return HangUp(t)
+    text = line.strip()
+    if text == "/bye":
+        return HangUp(t)
+    if text.startswith("/dtmf"):
+        return Dtmf(text.removeprefix("/dtmf").strip()[:1] or "#", t)
+    return Utterance(text, 1.0, t) if text else Silence(t)
+
+
+def show(commands: list[Command]) -> None:
+    for c in commands:
+        if isinstance(c, Say):
+            console.print(f"[cyan]robot:[/] {c.text}", highlight=False)
+        elif isinstance(c, Listen):
+            console.print(f"  [dim](expects: {' / '.join(c.phrases)})[/]", highlight=False)
+        elif not isinstance(c, IntentRecognised):
+            console.print(f"  [magenta]{type(c).__name__}[/] {vars_of(c)}", highlight=False)
+
+
+def vars_of(command: Command) -> str:
+    return " ".join(f"{k}={v!r}" for k, v in vars(command).items())
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this module's command groups to the main app."""
+    """Attach `outreach script ...`."""
+    app.add_typer(script_app, name="script")
+
+
