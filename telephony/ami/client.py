@@ -18,7 +18,6 @@ from dataclasses import dataclass
 from typing import Literal
 
 import anyio
-from anyio.abc import TaskGroup
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
 from telephony.ami.codec import Action, Event, Message, Response
@@ -94,12 +93,21 @@ class AmiClient:
         connection alive until the block exits."""
         c = self.config
         conn = await open_connection(c.host, c.port, c.username, c.secret, c.connect_timeout, 1)
-        async with anyio.create_task_group() as tg:
-            tg.start_soon(self._supervise, conn, tg)
-            try:
-                yield self
-            finally:
-                tg.cancel_scope.cancel()
+        self._use(conn)
+        try:
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._supervise, conn)
+                try:
+                    yield self
+                finally:
+                    tg.cancel_scope.cancel()
+        except BaseExceptionGroup as group:
+            # The one error that ended the client (e.g. reconnecting gave up) reaches the caller
+            # as itself, so the CLI can print its message instead of a group's traceback.
+            lone = _lone_error(group)
+            if lone is None:
+                raise
+            raise lone from group
 
     # ---- actions -----------------------------------------------------------------------------
 
@@ -210,22 +218,27 @@ class AmiClient:
 
     # ---- connection lifetime -----------------------------------------------------------------
 
-    async def _supervise(self, conn: Connection, tg: TaskGroup) -> None:
+    async def _supervise(self, conn: Connection) -> None:
         while True:
-            self._conn = conn
-            self._connected.set()
-            self._publish(ConnectionNotice("connected", conn.number))
-            reason = await self._serve(conn)
-            self._conn = None
-            self._connected = anyio.Event()
-            conn.fail_pending(AmiConnectionError(
-                f"AMI connection lost ({reason}) before Asterisk answered; not re-sent"
-            ))  # fmt: skip
-            await conn.aclose()
+            try:
+                reason = await self._serve(conn)
+            finally:
+                self._conn = None
+                self._connected = anyio.Event()
+                conn.fail_pending(AmiConnectionError(
+                    "AMI connection lost before Asterisk answered; not re-sent"
+                ))  # fmt: skip
+                await conn.aclose()
             log.warning("AMI connection %d lost: %s; reconnecting", conn.number, reason)
             self._publish(ConnectionNotice("lost", conn.number, reason))
             conn = await self._reconnect(conn.number + 1)
             self.reconnects += 1
+            self._use(conn)
+            self._publish(ConnectionNotice("connected", conn.number))
+
+    def _use(self, conn: Connection) -> None:
+        self._conn = conn
+        self._connected.set()
 
     async def _serve(self, conn: Connection) -> str:
         """Read and keep alive until the connection fails; returns why it ended."""
@@ -305,3 +318,17 @@ class AmiClient:
             f"could not reconnect to AMI at {c.host}:{c.port} for {c.give_up_after:g} s "
             f"(last error: {last}); check that Asterisk is running"
         )
+
+
+def _lone_error(group: BaseExceptionGroup[BaseException]) -> AmiError | None:
+    leaves: list[BaseException] = []
+    pending: list[BaseException] = [group]
+    while pending:
+        item = pending.pop()
+        if isinstance(item, BaseExceptionGroup):
+            pending.extend(item.exceptions)
+        else:
+            leaves.append(item)
+    if len(leaves) == 1 and isinstance(leaves[0], AmiError):
+        return leaves[0]
+    return None

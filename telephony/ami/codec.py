@@ -117,9 +117,10 @@ Parsed = Message | Banner
 class Parser:
     """Incremental parser: `feed()` any chunk of bytes, get the messages it completed."""
 
-    def __init__(self, expect_banner: bool = True) -> None:
+    def __init__(self, expect_banner: bool = True, accept_actions: bool = False) -> None:
         self._buffer = bytearray()
         self._expect_banner = expect_banner
+        self._accept_actions = accept_actions  # the server's side (test peers) reads actions
         self._headers: list[tuple[str, str]] = []
 
     def feed(self, data: bytes) -> list[Parsed]:
@@ -167,6 +168,8 @@ class Parser:
             return Response(headers)
         if first == "event":
             return Event(headers)
+        if first == "action" and self._accept_actions:
+            return Message(headers)
         raise AmiProtocolError(
             f"AMI message starts with {headers[0][0]!r}, expected 'Response' or 'Event'"
         )
