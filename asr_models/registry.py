@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib.util
 import json
 import shutil
+import subprocess
+import sys
 import tempfile
 import zipfile
 from dataclasses import dataclass
@@ -127,6 +129,7 @@ def install(source: Path, models_dir: Path, name: str | None = None,
     with tempfile.TemporaryDirectory(dir=_mkdir(models_dir), prefix=".add-") as tmp:
         root = _unzip(source, Path(tmp)) if source.is_file() else source
         check_layout(root)
+        probe_load(root)
         name = name or _default_name(source)
         target = models_dir / name
         if target.exists():
@@ -140,6 +143,26 @@ def install(source: Path, models_dir: Path, name: str | None = None,
         (staged / META_FILE).write_text(json.dumps(meta), encoding="utf-8")
         staged.rename(target)  # same filesystem: the model appears complete or not at all
     return _info(target, name, meta["language"], "home")
+
+
+def probe_load(path: Path, timeout_s: float = 120.0) -> None:
+    """Load the model once in a child process: a corrupt file fails there, never in this process.
+
+    Kaldi reports most damage as an exception, but a bad enough file can abort the process.
+    """
+    code = "import sys, vosk; vosk.SetLogLevel(-1); vosk.Model(sys.argv[1])"
+    try:
+        done = subprocess.run([sys.executable, "-c", code, str(path)], capture_output=True,
+                              text=True, timeout=timeout_s, check=False)
+    except subprocess.TimeoutExpired:
+        raise ModelLayoutError(f"loading the model at {path} took over {timeout_s:.0f} s") from None
+    if done.returncode != 0:
+        detail = [ln for ln in done.stderr.splitlines() if "ERROR" in ln or "rror" in ln][-1:]
+        raise ModelLayoutError(
+            f"vosk cannot load the model at {path}: a file is corrupt or from an incompatible "
+            f"model version ({' '.join(detail) or f'exit status {done.returncode}'}). "
+            f"Copy the model folder again. {GET_A_MODEL}"
+        )
 
 
 def _info(path: Path, name: str, language: str, source: Source, strict: bool = False) -> ModelInfo:

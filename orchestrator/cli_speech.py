@@ -1,9 +1,148 @@
-"""CLI commands (placeholder: filled in by the issue that owns this area)."""
+"""Speech commands: `models list|add|verify`, `asr transcribe`, `tts say`.
+
+The orchestrator is the only place where recognition (asr_models) and synthesis (dialogs.tts) meet:
+`models verify` speaks a known phrase and checks that the model hears it.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
+import anyio
 import typer
+
+from asr_models import ModelInfo, Pcm, VoskEngine, install, list_models, resolve, transcribe_pcm
+from asr_models import transcribe_file as transcribe_wav
+from dialogs.tts import PromptCache, PromptSpec, Pyttsx3Engine, write_wav
+from orchestrator.cli_common import console, print_json, print_table, settings_of
+
+models_app = typer.Typer(help="Speech recognition models: list, add, verify.", no_args_is_help=True)
+asr_app = typer.Typer(help="Speech recognition.", no_args_is_help=True)
+tts_app = typer.Typer(help="Speech synthesis and the prompt cache.", no_args_is_help=True)
+
+# What `models verify` says per language, and the grammar it listens with.
+VERIFY_PHRASES: dict[str, tuple[str, list[str]]] = {
+    "ko": ("네", ["네", "아니요", "좋아요", "싫어요"]),
+    "cmn": ("好的", ["好的", "不是", "可以"]),
+    "zh": ("好的", ["好的", "不是", "可以"]),
+    "en": ("yes", ["yes", "no", "later"]),
+}
+VOICES = {"ko": "ko", "cmn": "cmn", "zh": "cmn", "cn": "cmn", "en": "en-us", "en-us": "en-us"}
 
 
 def register(app: typer.Typer) -> None:
     """Attach this module's command groups to the main app."""
+    app.add_typer(models_app, name="models")
+    app.add_typer(asr_app, name="asr")
+    app.add_typer(tts_app, name="tts")
+
+
+@models_app.command("list")
+def models_list(
+    ctx: typer.Context,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Models in installed packages and in OUTREACH_HOME/models."""
+    infos = list_models(settings_of(ctx).models_dir)
+    if as_json:
+        print_json([i.as_dict() for i in infos])
+        return
+    print_table("Speech recognition models", ["name", "language", "source", "grammar", "path"],
+                [(i.name, i.language, i.source, "yes" if i.grammar else "no", i.path)
+                 for i in infos])
+
+
+@models_app.command("add")
+def models_add(
+    ctx: typer.Context,
+    source: Annotated[Path, typer.Argument(help="An unpacked vosk model folder or its .zip.")],
+    name: Annotated[str | None, typer.Option("--name", help="Name to use it by.")] = None,
+    language: Annotated[str | None, typer.Option("--language", help="e.g. ko, cmn, en.")] = None,
+) -> None:
+    """Check a model's layout, then copy it into OUTREACH_HOME/models."""
+    with console.status(f"checking and copying {source}"):
+        info = install(source, settings_of(ctx).models_dir, name, language)
+    console.print(f"added model [bold]{info.name}[/] ({info.language}) at {info.path}")
+
+
+@models_app.command("verify")
+def models_verify(
+    ctx: typer.Context,
+    name: Annotated[str, typer.Argument(help="Model name or path.")],
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Load a model and decode a short synthesised utterance with it."""
+    settings = settings_of(ctx)
+    info = resolve(name, settings.models_dir)
+    with console.status(f"loading {info.name} and decoding a test phrase"):
+        said, heard = anyio.run(_verify, info, settings.prompt_cache_dir)
+    ok = heard == said
+    if as_json:
+        print_json({"model": info.name, "said": said, "heard": heard, "ok": ok})
+    else:
+        verdict = "[green]ok[/]" if ok else "[red]MISMATCH[/]"
+        console.print(f"said {said!r}, heard {heard!r}: {verdict}")
+    if not ok:
+        raise typer.Exit(1)
+
+
+async def _verify(info: ModelInfo, cache_dir: Path) -> tuple[str, str]:
+    said, grammar = VERIFY_PHRASES.get(info.language, VERIFY_PHRASES["ko"])
+    voice = VOICES.get(info.language, "ko")
+    prompt = await PromptCache(cache_dir, Pyttsx3Engine()).get(PromptSpec(said, voice))
+    engine = await VoskEngine.load(info)
+    transcript = await transcribe_pcm(engine, Pcm(prompt.pcm, prompt.spec.sample_rate),
+                                      grammar if info.grammar else None)
+    return said, transcript.text
+
+
+@asr_app.command("transcribe")
+def asr_transcribe(
+    ctx: typer.Context,
+    file: Annotated[Path, typer.Argument(help="A 16-bit PCM WAV file (any rate, mono or stereo).")],
+    model: Annotated[str | None, typer.Option("--model", help="Model name or path.")] = None,
+    grammar: Annotated[
+        str | None, typer.Option("--grammar", help='Expected phrases, e.g. "네,아니요,좋아요".')
+    ] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
+) -> None:
+    """Recognise a WAV file and print the text, word times and real-time factor."""
+    settings = settings_of(ctx)
+    info = resolve(model or settings.asr_model, settings.models_dir)
+    phrases = [p.strip() for p in grammar.split(",") if p.strip()] if grammar else None
+
+    async def run() -> dict[str, object]:
+        engine = await VoskEngine.load(info)
+        return (await transcribe_wav(engine, file, phrases)).as_dict()
+
+    with console.status(f"transcribing {file.name} with {info.name}"):
+        result = anyio.run(run)
+    if as_json:
+        print_json(result)
+        return
+    console.print(f"[bold]{result['text'] or '(nothing recognised)'}[/]")
+    words = result["words"]
+    assert isinstance(words, list)
+    print_table(f"{file.name}: {result['duration_s']} s, rtf {result['rtf']}",
+                ["word", "start", "end", "conf"],
+                [(w["word"], w["start"], w["end"], w["conf"]) for w in words])
+
+
+@tts_app.command("say")
+def tts_say(
+    ctx: typer.Context,
+    text: Annotated[str, typer.Argument(help="What to say.")],
+    voice: Annotated[str, typer.Option("--voice", help="espeak-ng voice: ko, cmn, en-us.")] = "ko",
+    out: Annotated[Path | None, typer.Option("--out", help="Also write the WAV here.")] = None,
+    rate: Annotated[int, typer.Option("--rate", help="Sample rate of the output (Hz).")] = 8000,
+) -> None:
+    """Synthesise TEXT through the prompt cache; prints where the WAV is."""
+    cache = PromptCache(settings_of(ctx).prompt_cache_dir, Pyttsx3Engine())
+    prompt = anyio.run(cache.get, PromptSpec(text, voice, sample_rate=rate))
+    path = prompt.path
+    if out is not None:
+        write_wav(out, prompt.pcm, rate)
+        path = out
+    state = "cached" if prompt.cached else "synthesised"
+    console.print(f"{state}: {path} ({prompt.duration_s:.2f} s at {rate} Hz)")

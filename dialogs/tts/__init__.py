@@ -6,7 +6,7 @@
     prompt.pcm  # 16-bit mono at 8 kHz, ready to pace out in 20 ms frames
 """
 
-from dialogs.tts.cache import Prompt, PromptCache, PromptSpec, convert
+from dialogs.tts.cache import Prompt, PromptCache, PromptSpec, convert, write_wav
 from dialogs.tts.engine import DEFAULT_RATE, Audio, Pyttsx3Engine, SpeechRequest, TtsEngine
 from dialogs.tts.errors import TtsError
 
@@ -21,4 +21,5 @@ __all__ = [
     "TtsEngine",
     "TtsError",
     "convert",
+    "write_wav",
 ]

@@ -121,19 +121,24 @@ class PromptCache:
     def _store(self, spec: PromptSpec, audio: Audio) -> Prompt:
         pcm = convert(audio, spec.sample_rate)
         path = self.path_of(spec)
-        path.parent.mkdir(parents=True, exist_ok=True)
-        fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
-        try:
-            with os.fdopen(fd, "wb") as raw, wave.open(raw, "wb") as f:
-                f.setnchannels(1)
-                f.setsampwidth(2)
-                f.setframerate(spec.sample_rate)
-                f.writeframes(pcm)
-            os.replace(tmp, path)
-        except OSError as exc:
-            Path(tmp).unlink(missing_ok=True)
-            raise TtsError(f"cannot write the prompt cache at {path.parent}: {exc}") from exc
+        write_wav(path, pcm, spec.sample_rate)
         return Prompt(spec, pcm, path, cached=False)
+
+
+def write_wav(path: Path, pcm: bytes, sample_rate: int) -> None:
+    """Write 16-bit mono PCM as a WAV that appears whole or not at all (write, then rename)."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(dir=path.parent, suffix=".part")
+    try:
+        with os.fdopen(fd, "wb") as raw, wave.open(raw, "wb") as f:
+            f.setnchannels(1)
+            f.setsampwidth(2)
+            f.setframerate(sample_rate)
+            f.writeframes(pcm)
+        os.replace(tmp, path)
+    except OSError as exc:
+        Path(tmp).unlink(missing_ok=True)
+        raise TtsError(f"cannot write {path}: {exc}") from exc
 
 
 def convert(audio: Audio, sample_rate: int) -> bytes:
