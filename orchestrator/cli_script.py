@@ -58,17 +58,14 @@ def heard_of(commands: list[Command]) -> IntentRecognised | None:
 @script_app.command("list")
 def list_scripts(as_json: JsonOpt = False) -> None:
     """The bundled scripts (usable by name wherever a script file is asked)."""
-    rows = []
-    for name in bundled_scripts():
-        script = load_script(name)
-        rows.append({"name": name, "language": script.language, "voice": script.voice,
-                     "states": len(script.states), "variables": script.variables})
+    scripts = [load_script(name) for name in bundled_scripts()]
     if as_json:
-        print_json(rows)
+        print_json([{"name": s.name, "language": s.language, "voice": s.voice,
+                     "states": len(s.states), "variables": s.variables} for s in scripts])
         return
     print_table("Bundled scripts", ["name", "language", "voice", "states", "variables"],
-                [[r["name"], r["language"], r["voice"], r["states"], ", ".join(r["variables"])]
-                 for r in rows])
+                [[s.name, s.language, s.voice, len(s.states), ", ".join(s.variables)]
+                 for s in scripts])
 
 
 @script_app.command("check")
