@@ -193,16 +193,20 @@ def _apply(
     return d.status
 
 
+def close_attempt(conn: Connection, attempt_id: str, result: AttemptResult, now: datetime) -> str:
+    """Inside a write transaction: record the outcome once and reschedule the contact."""
+    campaign_id = conn.execute(sa.select(A.c.campaign_id).where(A.c.id == attempt_id)).scalar()
+    if campaign_id is None:
+        raise NotFound(f"no attempt {attempt_id}")
+    return _apply(conn, policy_of(_campaign_row(conn, campaign_id)), attempt_id, result, now)
+
+
 def record_outcome(
     engine: Engine, attempt_id: str, result: AttemptResult, now: datetime | None = None
 ) -> str:
     """Record an attempt's outcome exactly once (AlreadyRecorded on a second try) and reschedule."""
-    now = now or utcnow()
     with write_connection(engine) as conn, conn.begin():
-        campaign_id = conn.execute(sa.select(A.c.campaign_id).where(A.c.id == attempt_id)).scalar()
-        if campaign_id is None:
-            raise NotFound(f"no attempt {attempt_id}")
-        return _apply(conn, policy_of(_campaign_row(conn, campaign_id)), attempt_id, result, now)
+        return close_attempt(conn, attempt_id, result, now or utcnow())
 
 
 def _expire(conn: Connection, policy: CallingPolicy, where: Any, now: datetime) -> int:

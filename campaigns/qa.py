@@ -1,0 +1,190 @@
+"""What QA reviewers and campaign managers read: calls, one call's transcript, the funnel."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from campaigns.errors import NotFound
+from campaigns.models import Attempt, Campaign, Contact, Lead, Turn
+from campaigns.policy import FINAL_DIALOG_OUTCOMES
+
+A = Attempt.__table__  # type: ignore[attr-defined]  # sqlmodel declares __table__ untyped
+T = Turn.__table__  # type: ignore[attr-defined]
+L = Lead.__table__  # type: ignore[attr-defined]
+C = Contact.__table__  # type: ignore[attr-defined]
+K = Campaign.__table__  # type: ignore[attr-defined]
+
+CALL_COLUMNS = (
+    A.c.id, A.c.phone, A.c.started_at, A.c.answered_at, A.c.ended_at, A.c.outcome, A.c.amd,
+    A.c.cause, A.c.dialog_outcome, A.c.score, A.c.tier, A.c.grade, A.c.duration_s,
+    A.c.recording_path, A.c.worker_id, K.c.name.label("campaign"),
+)  # fmt: skip
+
+
+def _iso(v: Any) -> Any:
+    return v.isoformat() if hasattr(v, "isoformat") else v
+
+
+def _row(r: Any) -> dict[str, Any]:
+    return {k: _iso(v) for k, v in dict(r).items()}
+
+
+def list_calls(
+    engine: Engine,
+    campaign_id: int | None = None,
+    outcome: str | None = None,
+    intent: str | None = None,
+    limit: int = 200,
+) -> list[dict[str, Any]]:
+    """Finished and running calls, newest first; `outcome` matches the dial or dialog outcome."""
+    q = sa.select(*CALL_COLUMNS).join(K, K.c.id == A.c.campaign_id)
+    if campaign_id is not None:
+        q = q.where(A.c.campaign_id == campaign_id)
+    if outcome:
+        q = q.where(sa.or_(A.c.outcome == outcome, A.c.dialog_outcome == outcome))
+    if intent:
+        q = q.where(sa.exists().where(T.c.attempt_id == A.c.id, T.c.intent == intent))
+    q = q.order_by(A.c.started_at.desc(), A.c.id).limit(limit)
+    with engine.connect() as conn:
+        calls = [_row(r) for r in conn.execute(q).mappings()]
+        ids = [c["id"] for c in calls]
+        intents: dict[str, list[str]] = {}
+        if ids:
+            tq = (
+                sa.select(T.c.attempt_id, T.c.intent)
+                .where(T.c.attempt_id.in_(ids), T.c.intent.is_not(None))
+                .order_by(T.c.attempt_id, T.c.seq)
+            )
+            for aid, it in conn.execute(tq):
+                intents.setdefault(aid, []).append(it)
+    for c in calls:
+        c["intents"] = intents.get(c["id"], [])
+    return calls
+
+
+def show_call(engine: Engine, attempt_id: str) -> dict[str, Any]:
+    """One call with its transcript (times, confidence, intents), score breakdown and recording."""
+    with engine.connect() as conn:
+        row = (
+            conn.execute(
+                sa.select(*CALL_COLUMNS, A.c.score_breakdown, C.c.name.label("name"))
+                .join(K, K.c.id == A.c.campaign_id)
+                .join(C, C.c.id == A.c.contact_id)
+                .where(A.c.id == attempt_id)
+            )
+            .mappings()
+            .first()
+        )
+        if row is None:
+            raise NotFound(f"no call {attempt_id}; `outreach calls list` shows the calls")
+        call = _row(row)
+        turns = conn.execute(
+            sa.select(T).where(T.c.attempt_id == attempt_id).order_by(T.c.seq)
+        ).mappings()
+        call["turns"] = [
+            {k: v for k, v in dict(t).items() if k not in ("id", "attempt_id")} for t in turns
+        ]
+        lead = conn.execute(sa.select(L).where(L.c.attempt_id == attempt_id)).mappings().first()
+        call["lead"] = _row(lead) if lead else None
+    return call
+
+
+def export_rows(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
+    """Every call of a campaign with its transcript, oldest first (for CSV or JSON Lines)."""
+    calls = list_calls(engine, campaign_id, limit=10_000_000)
+    calls.reverse()
+    with engine.connect() as conn:
+        for c in calls:
+            turns = conn.execute(
+                sa.select(T.c.speaker, T.c.text, T.c.start_s, T.c.end_s, T.c.confidence,
+                          T.c.intent).where(T.c.attempt_id == c["id"]).order_by(T.c.seq)
+            ).mappings()  # fmt: skip
+            c["turns"] = [dict(t) for t in turns]
+    return calls
+
+
+def _grouped(conn: sa.Connection, q: sa.Select[Any]) -> dict[str, int]:
+    return {str(k): int(v) for k, v in conn.execute(q).all()}
+
+
+def _rate(n: int, d: int) -> float | None:
+    return round(n / d, 4) if d else None
+
+
+def funnel(engine: Engine, campaign_id: int) -> dict[str, Any]:
+    """The campaign funnel with rates; every figure is counted from stored rows."""
+    with engine.connect() as conn:
+        contacts = _grouped(
+            conn,
+            sa.select(C.c.status, sa.func.count())
+            .where(C.c.campaign_id == campaign_id)
+            .group_by(C.c.status),
+        )
+        att = sa.select(A).where(A.c.campaign_id == campaign_id).subquery()
+
+        def count(*where: Any, distinct: bool = True) -> int:
+            what = sa.func.count(sa.distinct(att.c.contact_id)) if distinct else sa.func.count()
+            return int(conn.execute(sa.select(what).where(*where)).scalar() or 0)
+
+        finished = att.c.outcome.is_not(None)
+        answered = att.c.outcome == "answered"
+        human = sa.and_(answered, sa.or_(att.c.amd.is_(None), att.c.amd != "machine"))
+        completed = att.c.dialog_outcome.in_(sorted(FINAL_DIALOG_OUTCOMES | {"callback"}))
+        by_outcome = _grouped(
+            conn,
+            sa.select(att.c.outcome, sa.func.count()).where(finished).group_by(att.c.outcome),
+        )
+        by_dialog = _grouped(
+            conn,
+            sa.select(att.c.dialog_outcome, sa.func.count())
+            .where(att.c.dialog_outcome.is_not(None))
+            .group_by(att.c.dialog_outcome),
+        )
+        by_intent = _grouped(
+            conn,
+            sa.select(T.c.intent, sa.func.count())
+            .join(att, att.c.id == T.c.attempt_id)
+            .where(T.c.intent.is_not(None))
+            .group_by(T.c.intent),
+        )
+        leads = _grouped(
+            conn,
+            sa.select(L.c.tier, sa.func.count())
+            .where(L.c.campaign_id == campaign_id)
+            .group_by(L.c.tier),
+        )
+        n_dialled = count(finished)
+        n_answered = count(answered)
+        n_human = count(human)
+        n_completed = count(completed)
+        n_leads = sum(leads.values())
+        n_opt_out = by_dialog.get("opt_out", 0)
+        report: dict[str, Any] = {
+            "contacts": sum(contacts.values()),
+            "contacts_by_status": contacts,
+            "attempts": count(finished, distinct=False),
+            "in_flight": count(att.c.outcome.is_(None), distinct=False),
+            "dialled": n_dialled,
+            "answered": n_answered,
+            "human": n_human,
+            "completed_dialogs": n_completed,
+            "attempts_by_outcome": by_outcome,
+            "dialogs_by_outcome": by_dialog,
+            "intents": by_intent,
+            "leads_by_tier": leads,
+            "leads": n_leads,
+            "opt_outs": n_opt_out,
+            "retries_pending": contacts.get("retry", 0),
+            "not_yet_called": contacts.get("new", 0),
+        }
+    report["rates"] = {
+        "answer_rate": _rate(n_answered, n_dialled),
+        "human_rate": _rate(n_human, n_answered),
+        "completion_rate": _rate(n_completed, n_human),
+        "lead_rate": _rate(n_leads, n_human),
+        "opt_out_rate": _rate(n_opt_out, n_human),
+    }
+    return report
