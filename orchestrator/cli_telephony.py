@@ -1,9 +1,117 @@
-"""CLI commands (placeholder: filled in by the issue that owns this area)."""
+"""`outreach asterisk ...`: the Asterisk sandbox (up/down/status) and the production dialplan.
+
+Also `asterisk_config(settings)`, which the orchestrator uses to build the asterisk backend: the AMI
+secret comes from the settings/environment, else from the sandbox's stored secret, never the repo.
+"""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Annotated
+
 import typer
+
+from orchestrator.cli_common import console, err_console, print_json, print_table, settings_of
+from orchestrator.settings import Settings
+from telephony.ami import AmiConfig
+from telephony.asterisk import AsteriskConfig
+from telephony.sandbox import Sandbox, SandboxStatus, robot_context
+
+asterisk_app = typer.Typer(help="The Asterisk PBX: the project's sandbox and the robot dialplan.")
+sandbox_app = typer.Typer(help="The local Asterisk 22 sandbox the integration tests call through.")
+asterisk_app.add_typer(sandbox_app, name="sandbox")
+
+DirOption = Annotated[
+    Path | None, typer.Option("--dir", help="Sandbox run directory (default: HOME/asterisk).")
+]
+JsonOption = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
 def register(app: typer.Typer) -> None:
-    """Attach this module's command groups to the main app."""
+    """Attach `outreach asterisk` to the main app."""
+    app.add_typer(asterisk_app, name="asterisk")
+
+
+def asterisk_config(settings: Settings, audiosocket_port: int | None = None) -> AsteriskConfig:
+    """The asterisk backend's configuration from these settings."""
+    secret = settings.ami_secret.get_secret_value() if settings.ami_secret else None
+    if secret is None:
+        secret = Sandbox(settings.sandbox_dir).secret()
+    ami = AmiConfig(settings.ami_host, settings.ami_port, settings.ami_username, secret)
+    port = settings.audiosocket_port if audiosocket_port is None else audiosocket_port
+    return AsteriskConfig(ami=ami, audiosocket_host=settings.audiosocket_host,
+                          audiosocket_port=port)  # fmt: skip
+
+
+def _sandbox(ctx: typer.Context, directory: Path | None) -> Sandbox:
+    settings = settings_of(ctx)
+    return Sandbox(directory or settings.sandbox_dir, ami_port=settings.ami_port)
+
+
+def _report(status: SandboxStatus, as_json: bool) -> None:
+    if as_json:
+        print_json(status.as_dict())
+        return
+    rows = [
+        ("running", "yes" if status.running else "no"),
+        ("healthy", "yes" if status.healthy else "no"),
+        ("pid", status.pid),
+        ("AMI", f"{status.ami_username}@{status.ami_host}:{status.ami_port}"),
+        ("AMI protocol", status.ami_version),
+        ("directory", status.dir),
+        ("root filesystem", f"{status.rootfs} ({'built' if status.rootfs_built else 'missing'})"),
+        ("detail", status.detail),
+    ]
+    print_table("Asterisk sandbox", ["", "value"], rows)
+
+
+@sandbox_app.command("up")
+def sandbox_up(
+    ctx: typer.Context, directory: DirOption = None, as_json: JsonOption = False
+) -> None:
+    """Build (once, cached) and start the sandbox; safe to run again."""
+    sandbox = _sandbox(ctx, directory)
+    with console.status("starting the Asterisk sandbox ...") as spinner:
+
+        def log(message: str) -> None:
+            spinner.update(message)
+            err_console.print(message, highlight=False)
+
+        status = sandbox.up(log)
+    _report(status, as_json)
+
+
+@sandbox_app.command("down")
+def sandbox_down(
+    ctx: typer.Context, directory: DirOption = None, as_json: JsonOption = False
+) -> None:
+    """Stop the sandbox and undo its mounts; safe when it is not running."""
+    sandbox = _sandbox(ctx, directory)
+    _report(sandbox.down(lambda m: err_console.print(m, highlight=False)), as_json)
+
+
+@sandbox_app.command("status")
+def sandbox_status(
+    ctx: typer.Context, directory: DirOption = None, as_json: JsonOption = False
+) -> None:
+    """Is the sandbox running, and does its AMI answer? Exit code 1 when not healthy."""
+    sandbox = _sandbox(ctx, directory)
+    status = sandbox.status()
+    _report(status, as_json)
+    if not status.healthy:
+        raise typer.Exit(1)
+
+
+@asterisk_app.command("dialplan")
+def dialplan(
+    ctx: typer.Context,
+    audiosocket: Annotated[
+        str | None,
+        typer.Option(help="host:port Asterisk connects to for audio (default: from settings)."),
+    ] = None,
+    context: Annotated[str, typer.Option(help="Name of the dialplan context.")] = "outreach-robot",
+) -> None:
+    """Print the robot's dialplan context for a production PBX (see docs/dialplan.md)."""
+    settings = settings_of(ctx)
+    address = audiosocket or f"{settings.audiosocket_host}:{settings.audiosocket_port}"
+    typer.echo(robot_context(address, context), nl=False)

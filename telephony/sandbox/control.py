@@ -38,7 +38,7 @@ class SandboxStatus:
     dir: str
     rootfs: str
     rootfs_built: bool
-    asterisk: str | None  # AMI banner version when healthy
+    ami_version: str | None  # the AMI protocol version from the banner, when healthy
     detail: str
 
     def as_dict(self) -> dict[str, object]:
@@ -99,6 +99,7 @@ class Sandbox:
         self._require_root()
         self.dir.mkdir(parents=True, exist_ok=True)
         rootfs.build(self.root, log, self.dir / "debootstrap.log")
+        self._evict_other(log)
         self._install_configs(log)
         self._mount()
         self._start(log)
@@ -111,8 +112,11 @@ class Sandbox:
             log(f"stopping Asterisk (pid {pid})")
             _terminate(pid)
         self.pid_file.unlink(missing_ok=True)
-        if self.root.is_dir():
-            self._unmount()
+        owner = self._owner()
+        if owner is not None and owner[1] == self.dir:
+            self._owner_file.unlink(missing_ok=True)
+        if self.root.is_dir() and (owner is None or owner[1] == self.dir or not _alive(owner[0])):
+            self._unmount()  # never under another sandbox that still runs from this root
         return self.status()
 
     def status(self) -> SandboxStatus:
@@ -126,8 +130,32 @@ class Sandbox:
             running=running, healthy=healthy, pid=pid if running else None,
             ami_host="127.0.0.1", ami_port=self.ami_port, ami_username="outreach",
             dir=str(self.dir), rootfs=str(self.root), rootfs_built=rootfs.is_built(self.root),
-            asterisk=banner, detail=detail,
+            ami_version=banner, detail=detail,
         )  # fmt: skip
+
+    # ---- one sandbox per root filesystem ------------------------------------------------------
+
+    @property
+    def _owner_file(self) -> Path:
+        return self.root / "run" / "outreach-sandbox"
+
+    def _owner(self) -> tuple[int, Path] | None:
+        """(pid, sandbox dir) of the sandbox last started from this root, if recorded."""
+        try:
+            pid, _, directory = self._owner_file.read_text().strip().partition(" ")
+            return int(pid), Path(directory)
+        except (OSError, ValueError):
+            return None
+
+    def _evict_other(self, log: Callable[[str], None]) -> None:
+        """The root (and port 5038) serve one sandbox at a time: a sandbox started from another
+        directory (e.g. another clone of the repository) is stopped, with a message."""
+        owner = self._owner()
+        if owner is None or owner[1] == self.dir or not _alive(owner[0]):
+            return
+        log(f"stopping the sandbox started from {owner[1]} (pid {owner[0]}): one at a time")
+        _terminate(owner[0])
+        (owner[1] / "asterisk.pid").unlink(missing_ok=True)
 
     # ---- steps -------------------------------------------------------------------------------
 
@@ -170,6 +198,7 @@ class Sandbox:
                 start_new_session=True,  # survives the CLI; `down` stops it by pid
             )  # fmt: skip
         self.pid_file.write_text(f"{proc.pid}\n")
+        self._owner_file.write_text(f"{proc.pid} {self.dir}\n")
         log(f"started Asterisk (pid {proc.pid}); console log {self.log_file}")
 
     def _wait_healthy(self) -> SandboxStatus:

@@ -15,6 +15,7 @@ from pathlib import Path
 from telephony.sandbox import numbers
 
 # FACTS.md: with autoload=no only these load, and nothing pulls in an unlisted dependency.
+# func_strings (FILTER) is ours: the customers' context builds a UUID from the dialled digits.
 MODULES = (
     "res_sorcery_config", "res_sorcery_memory", "res_sorcery_astdb", "res_pjproject", "res_pjsip",
     "res_pjsip_session", "res_pjsip_pubsub", "chan_pjsip", "res_pjsip_sdp_rtp",
@@ -24,8 +25,8 @@ MODULES = (
     "res_timing_timerfd", "codec_ulaw", "codec_alaw", "codec_resample", "format_wav", "format_pcm",
     "format_sln", "pbx_config", "app_amd", "res_audiosocket", "app_audiosocket", "chan_audiosocket",
     "app_queue", "app_dial", "app_userevent", "app_playback", "app_mixmonitor", "func_channel",
-    "func_uuid", "func_logic", "res_musiconhold", "bridge_simple", "bridge_native_rtp",
-    "bridge_builtin_features",
+    "func_uuid", "func_logic", "func_strings", "res_musiconhold", "bridge_simple",
+    "bridge_native_rtp", "bridge_builtin_features",
 )  # fmt: skip
 
 CONFIG_FILES = (

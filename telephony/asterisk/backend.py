@@ -1,0 +1,286 @@
+"""The `asterisk` telephony backend: AMI to place calls and learn their fate, AudioSocket for audio.
+
+Inside `running()` one task group owns the AMI client, the robot-side AudioSocket server, the event
+router, one tracker per call, and (for the sandbox) the customer-side AudioSocket server that puts a
+simulated customer on every call arriving in the `customers-sim` context.
+
+Never dial twice: an Originate whose AMI connection dropped before Asterisk answered is not sent
+again; after reconnecting, the router asks Asterisk which channels exist (CoreShowChannels) and an
+attempt with no channel and no outcome becomes DialOutcome.UNKNOWN.
+"""
+
+from __future__ import annotations
+
+import logging
+import uuid
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import AsyncExitStack, asynccontextmanager
+from dataclasses import dataclass
+
+import anyio
+from anyio.abc import TaskGroup
+
+from telephony.ami import (
+    AmiActionError,
+    AmiClient,
+    AmiConfig,
+    AmiConnectionError,
+    AmiError,
+    AmiTimeout,
+    ConnectionNotice,
+    Delivery,
+    Event,
+    actions,
+)
+from telephony.asterisk.call import AsteriskCall
+from telephony.asterisk.errors import AsteriskError
+from telephony.asterisk.outcome import classify_failure
+from telephony.audiosocket import (
+    AcceptTimeout,
+    AudioSocketCall,
+    AudioSocketError,
+    AudioSocketServer,
+    number_from_uuid,
+)
+from telephony.base import DialOutcome, DialResult, OriginateRequest
+from telephony.sandbox import ROBOT_CONTEXT
+
+log = logging.getLogger("telephony.asterisk")
+
+CustomerHandler = Callable[[str, AudioSocketCall], Awaitable[None]]  # (E.164 number, its audio)
+_EVENTS = frozenset({"OriginateResponse", "DialEnd", "Hangup", "UserEvent"})
+
+
+@dataclass(frozen=True)
+class AsteriskConfig:
+    ami: AmiConfig
+    audiosocket_host: str = "127.0.0.1"
+    audiosocket_port: int = 9092  # 0: any free port (tests)
+    audiosocket_address: str | None = None  # what Asterisk connects to; default host:bound port
+    channel_template: str = "PJSIP/{digits}@simtrunk"  # {digits}: the number without "+"
+    context: str = ROBOT_CONTEXT
+    amd: bool = True
+    media_timeout_s: float = 15.0  # answer -> AudioSocket connection (AMD alone takes up to 5 s)
+    cause_grace_s: float = 2.0  # after a failure, how long to wait for the Hangup's cause
+
+
+class AsteriskBackend:
+    """`telephony.base.TelephonyBackend` over a real Asterisk (the user's PBX or the sandbox)."""
+
+    name = "asterisk"
+
+    def __init__(self, config: AsteriskConfig, customers: CustomerHandler | None = None) -> None:
+        self.config = config
+        self._customers = customers
+        self._calls: dict[str, AsteriskCall] = {}
+        self._originated: set[str] = set()
+        self._ami: AmiClient | None = None
+        self._server: AudioSocketServer | None = None
+        self._tg: TaskGroup | None = None
+        self.customer_server: AudioSocketServer | None = None
+
+    @property
+    def ami(self) -> AmiClient:
+        if self._ami is None:
+            raise AsteriskError("use the backend inside `async with backend.running():`")
+        return self._ami
+
+    @property
+    def robot_server(self) -> AudioSocketServer:
+        if self._server is None:
+            raise AsteriskError("use the backend inside `async with backend.running():`")
+        return self._server
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[None]:
+        c = self.config
+        async with AsyncExitStack() as stack:
+            ami = await stack.enter_async_context(AmiClient(c.ami).running())
+            server = AudioSocketServer(c.audiosocket_host, c.audiosocket_port)
+            await stack.enter_async_context(server.running())
+            events = stack.enter_context(ami.subscribe(match=lambda e: e.name in _EVENTS))
+            tg = await stack.enter_async_context(anyio.create_task_group())
+            self._ami, self._server, self._tg = ami, server, tg
+            try:
+                tg.start_soon(self._route, events)
+                if self._customers is not None:
+                    await self._start_customers(stack, tg, self._customers)
+                yield
+            finally:
+                tg.cancel_scope.cancel()
+                self._ami = self._server = self._tg = None
+                self.customer_server = None
+
+    async def originate(self, request: OriginateRequest) -> AsteriskCall:
+        attempt = _canonical(request.attempt_id)
+        if attempt in self._originated:
+            raise AsteriskError(f"attempt {attempt} was already originated; never dialled twice")
+        if self._tg is None:
+            raise AsteriskError("use the backend inside `async with backend.running():`")
+        c = self.config
+        deadline = request.ring_timeout_s + c.media_timeout_s + c.cause_grace_s + 5.0
+        call = AsteriskCall(attempt, lambda kind, f: self._control(attempt, kind, f), deadline)
+        self._originated.add(attempt)
+        self._calls[attempt] = call
+        variables = {
+            **request.variables,
+            "OUTREACH_ATTEMPT": attempt,
+            "OUTREACH_AUDIOSOCKET": c.audiosocket_address or f"{c.audiosocket_host}:"
+                                                              f"{self.robot_server.port}",
+            "OUTREACH_AMD": "yes" if c.amd else "no",
+        }  # fmt: skip
+        digits = request.phone.removeprefix("+")
+        action = actions.originate(
+            c.channel_template.format(digits=digits, phone=request.phone), channel_id=attempt,
+            context=c.context, variables=variables, caller_id=request.caller_id,
+            timeout_s=request.ring_timeout_s,
+        )  # fmt: skip
+        self._tg.start_soon(self._track, call, deadline)
+        try:
+            await self.ami.send(action, action_id=attempt)
+        except AmiActionError as exc:
+            call.decide(DialResult(DialOutcome.FAILED, detail=str(exc)))
+        except (AmiConnectionError, AmiTimeout) as exc:
+            # Asterisk may or may not have queued it: reconcile, never send it again.
+            call.send_uncertain = True
+            log.warning("Originate for %s: fate unknown (%s); reconciling", attempt, exc)
+        return call
+
+    # ---- tracking ----------------------------------------------------------------------------
+
+    async def _track(self, call: AsteriskCall, deadline: float) -> None:
+        with anyio.move_on_after(deadline):
+            async with anyio.create_task_group() as tg:
+                tg.start_soon(self._await_media, call, deadline, tg)
+                tg.start_soon(self._await_events, call, tg)
+        if not call.decided:
+            call.decide(DialResult(DialOutcome.UNKNOWN, detail="no outcome within the deadline"))
+        if call.hung_up.is_set():
+            self._calls.pop(call.attempt_id, None)
+
+    async def _await_media(self, call: AsteriskCall, deadline: float, tg: TaskGroup) -> None:
+        try:
+            audio = await self.robot_server.accept(call.attempt_id, timeout=deadline)
+        except AcceptTimeout:
+            return
+        call.audio = audio
+        if self.config.amd and not call.amd_seen.is_set():
+            with anyio.move_on_after(1.0):  # the UserEvent precedes AudioSocket in the dialplan
+                await call.amd_seen.wait()
+        call.decide(DialResult(DialOutcome.ANSWERED, amd=call.amd))
+        tg.cancel_scope.cancel()
+
+    async def _await_events(self, call: AsteriskCall, tg: TaskGroup) -> None:
+        await call.ended.wait()
+        grace = self.config.cause_grace_s
+        if call.answered_by_pbx:
+            await anyio.sleep(grace)  # its AudioSocket connection may still be on its way
+            call.decide(DialResult(DialOutcome.ANSWERED, amd=call.amd,
+                                   detail="hung up before the audio connected"))  # fmt: skip
+        else:
+            with anyio.move_on_after(grace):
+                await call.hung_up.wait()  # the Hangup carries the cause
+            call.decide(classify_failure(call.evidence))
+        tg.cancel_scope.cancel()
+
+    async def _route(self, events: anyio.abc.ObjectReceiveStream[Delivery]) -> None:
+        async for item in events:
+            if isinstance(item, ConnectionNotice):
+                if item.state == "connected" and self._tg is not None:
+                    self._tg.start_soon(self._reconcile)
+                continue
+            call = self._calls.get(_attempt_of(item) or "")
+            if call is not None:
+                call.note(item)
+                if item.name == "Hangup" and call.decided:
+                    self._calls.pop(call.attempt_id, None)
+
+    async def _reconcile(self) -> None:
+        """After a reconnect: an undecided attempt with no channel left is UNKNOWN (missed events
+        cannot be replayed); one whose channel still exists keeps waiting for its events."""
+        undecided = [c for c in self._calls.values() if not c.decided and c.audio is None]
+        if not undecided:
+            return
+        try:
+            listing = await self.ami.send_list(
+                actions.core_show_channels(), "CoreShowChannelsComplete"
+            )
+        except AmiError as exc:
+            log.warning("reconciliation after reconnect failed: %s", exc)
+            return
+        alive = {e.get("Uniqueid") for e in listing}
+        for call in undecided:
+            if call.attempt_id in alive or call.decided:
+                continue
+            if call.answered_by_pbx:
+                continue  # its tracker decides (answered; audio may still be connecting)
+            call.decide(DialResult(
+                DialOutcome.UNKNOWN,
+                detail="the AMI connection dropped before the outcome was reported and the call "
+                       "no longer exists; it was not dialled again",
+            ))  # fmt: skip
+
+    async def _control(self, attempt: str, kind: str, fields: dict[str, str]) -> None:
+        if kind == "setvar":
+            action = actions.setvar(fields["Variable"], fields["Value"], channel=attempt)
+        elif kind == "hangup":
+            action = actions.hangup(attempt)
+        else:
+            raise AsteriskError(f"unknown call control {kind!r}")
+        await self.ami.send(action)
+
+    # ---- the sandbox's customer side ---------------------------------------------------------
+
+    async def _start_customers(
+        self, stack: AsyncExitStack, tg: TaskGroup, handler: CustomerHandler
+    ) -> None:
+        server = AudioSocketServer(self.config.audiosocket_host, 0)
+        await stack.enter_async_context(server.running())
+        self.customer_server = server
+        # A global dialplan variable: the customers' context sends its AudioSocket calls here.
+        address = f"{self.config.audiosocket_host}:{server.port}"
+        await self.ami.send(actions.setvar("OUTREACH_CUSTOMER_AUDIOSOCKET", address))
+        tg.start_soon(self._serve_customers, server, tg, handler)
+
+    async def _serve_customers(
+        self, server: AudioSocketServer, tg: TaskGroup, handler: CustomerHandler
+    ) -> None:
+        while True:
+            try:
+                key, audio = await server.accept_any(timeout=3600)
+            except AcceptTimeout:
+                continue
+            tg.start_soon(_run_customer, handler, key, audio)
+
+
+async def _run_customer(handler: CustomerHandler, key: str, audio: AudioSocketCall) -> None:
+    try:
+        await handler("+" + number_from_uuid(key), audio)
+    except AudioSocketError as exc:
+        log.warning("customer call %s closed: %s", key, exc)
+    except Exception:
+        # A simulated customer's failure ends that call only, never the campaign.
+        log.exception("simulated customer on %s failed", key)
+    finally:
+        await audio.hangup()
+
+
+def _attempt_of(event: Event) -> str | None:
+    name = event.name
+    if name == "OriginateResponse":
+        return event.get("ActionID")
+    if name == "DialEnd":
+        return event.get("DestUniqueid")
+    if name == "Hangup":
+        return event.get("Uniqueid")
+    return event.get("Attempt")  # our UserEvents
+
+
+def _canonical(attempt_id: str) -> str:
+    try:
+        return str(uuid.UUID(attempt_id))
+    except ValueError:
+        raise AsteriskError(
+            f"attempt id {attempt_id!r} is not a UUID (it becomes the channel's Uniqueid and "
+            "the AudioSocket UUID)"
+        ) from None
