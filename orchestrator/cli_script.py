@@ -37,6 +37,11 @@ VarOpt = Annotated[
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
+def out(markup: str) -> None:
+    """One line for a person; long prompts are left to the terminal to wrap."""
+    console.print(markup, highlight=False, soft_wrap=True)
+
+
 def parse_vars(pairs: list[str] | None) -> dict[str, str]:
     values: dict[str, str] = {}
     for pair in pairs or []:
@@ -76,11 +81,11 @@ def check(file: FileArg, as_json: JsonOpt = False) -> None:
         print_json(report.as_json())
     else:
         for issue in report.errors:
-            console.print(f"[bold red]error:[/] {issue}", highlight=False)
+            out(f"[bold red]error:[/] {issue}")
         for issue in report.warnings:
-            console.print(f"[yellow]warning:[/] {issue}", highlight=False)
+            out(f"[yellow]warning:[/] {issue}")
         verdict = "[green]ok[/]" if report.ok else "[bold red]failed[/]"
-        console.print(f"{verdict}: {report.file}: {report.states} states, "
+        out(f"{verdict}: {report.file}: {report.states} states, "
                       f"{len(report.errors)} errors, {len(report.warnings)} warnings")
     if not report.ok:
         raise typer.Exit(1)
@@ -103,10 +108,10 @@ def run(
         print_json(result)
         return
     for turn in result["turns"]:
-        console.print(f"[cyan]robot:[/] {turn['robot']}", highlight=False)
+        out(f"[cyan]robot:[/] {turn['robot']}")
         if turn["intent"] is not None:
-            console.print(f"[green]customer:[/] {turn['customer'] or '(silence)'}  "
-                          f"[dim]→ {turn['intent']}[/]", highlight=False)
+            out(f"[green]customer:[/] {turn['customer'] or '(silence)'}  "
+                          f"[dim]→ {turn['intent']}[/]")
     print_score(engine)
 
 
@@ -143,10 +148,10 @@ def simulate(engine: DialogEngine, answers: list[str]) -> dict[str, Any]:
 def print_score(engine: DialogEngine) -> None:
     score = engine.score()
     grade = f", grade {score.grade}" if score.grade else ""
-    console.print(f"outcome: [bold]{engine.outcome or '(in progress)'}[/]  "
-                  f"score: [bold]{score.score}[/] ({score.tier}{grade})", highlight=False)
+    out(f"outcome: [bold]{engine.outcome or '(in progress)'}[/]  "
+                  f"score: [bold]{score.score}[/] ({score.tier}{grade})")
     for item in score.breakdown:
-        console.print(f"  {item.points:+d}  {item.reason}", highlight=False)
+        out(f"  {item.points:+d}  {item.reason}")
 
 
 CHAT_HELP = ("Type the customer's answer. Empty line: silence. /dtmf N: a key press. "
@@ -157,7 +162,7 @@ CHAT_HELP = ("Type the customer's answer. Empty line: silence. /dtmf N: a key pr
 def chat(file: FileArg, var: VarOpt = None) -> None:
     """Talk to a script in the terminal: see its prompts, the recognised intent and the score."""
     engine = DialogEngine(load_script(file), parse_vars(var))
-    console.print(f"[dim]{CHAT_HELP}[/]", highlight=False)
+    out(f"[dim]{CHAT_HELP}[/]")
     show(engine.start(0.0))
     stdin = sys.stdin
     t = 0.0
@@ -171,8 +176,8 @@ def chat(file: FileArg, var: VarOpt = None) -> None:
         if heard is not None:
             score = engine.score()
             doubt = " (uncertain)" if heard.uncertain else ""
-            console.print(f"  [dim]intent: {heard.intent}{doubt}   score: {score.score} "
-                          f"({score.tier})[/]", highlight=False)
+            out(f"  [dim]intent: {heard.intent}{doubt}   score: {score.score} "
+                          f"({score.tier})[/]")
         show(commands)
     print_score(engine)
 
@@ -192,11 +197,11 @@ def chat_event(line: str, t: float) -> Event:
 def show(commands: list[Command]) -> None:
     for c in commands:
         if isinstance(c, Say):
-            console.print(f"[cyan]robot:[/] {c.text}", highlight=False)
+            out(f"[cyan]robot:[/] {c.text}")
         elif isinstance(c, Listen):
-            console.print(f"  [dim](expects: {' / '.join(c.phrases)})[/]", highlight=False)
+            out(f"  [dim](expects: {' / '.join(c.phrases)})[/]")
         elif not isinstance(c, IntentRecognised):
-            console.print(f"  [magenta]{type(c).__name__}[/] {vars_of(c)}", highlight=False)
+            out(f"  [magenta]{type(c).__name__}[/] {vars_of(c)}")
 
 
 def vars_of(command: Command) -> str:
