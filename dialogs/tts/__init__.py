@@ -7,10 +7,18 @@
 """
 
 from dialogs.tts.cache import Prompt, PromptCache, PromptSpec, convert, write_wav
-from dialogs.tts.engine import DEFAULT_RATE, Audio, Pyttsx3Engine, SpeechRequest, TtsEngine
+from dialogs.tts.engine import (
+    DEFAULT_PITCH,
+    DEFAULT_RATE,
+    Audio,
+    Pyttsx3Engine,
+    SpeechRequest,
+    TtsEngine,
+)
 from dialogs.tts.errors import TtsError
 
 __all__ = [
+    "DEFAULT_PITCH",
     "DEFAULT_RATE",
     "Audio",
     "Prompt",

@@ -1,9 +1,9 @@
 """The prompt cache: each prompt is synthesised once and kept on disk as a WAV at the call's rate.
 
-The key is a hash of (text, voice, speaking rate, sample rate, engine name and version), so a new
-espeak-ng or another voice never serves stale audio. Files appear atomically (write, then rename),
-so a crash or a second process never reads half a prompt; concurrent requests for the same prompt
-in one process wait for one synthesis instead of each doing it.
+The key is a hash of (text, voice, speaking rate and pitch, sample rate, engine name and
+version), so a new espeak-ng or another voice never serves stale audio. Files appear atomically
+(write, then rename), so a crash or a second process never reads half a prompt; concurrent
+requests for the same prompt in one process wait for one synthesis instead of each doing it.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import anyio
 import numpy as np
 import soxr
 
-from dialogs.tts.engine import DEFAULT_RATE, Audio, SpeechRequest, TtsEngine
+from dialogs.tts.engine import DEFAULT_PITCH, DEFAULT_RATE, Audio, SpeechRequest, TtsEngine
 from dialogs.tts.errors import TtsError
 
 TELEPHONY_RATE = 8000
@@ -34,6 +34,7 @@ class PromptSpec:
     voice: str
     rate: int = DEFAULT_RATE
     sample_rate: int = TELEPHONY_RATE
+    pitch: int = DEFAULT_PITCH
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,8 +58,8 @@ class PromptCache:
         self._inflight: dict[str, anyio.Event] = {}
 
     def key(self, spec: PromptSpec) -> str:
-        ident = [spec.text, spec.voice, spec.rate, spec.sample_rate, self.engine.name,
-                 self.engine.version]
+        ident = [spec.text, spec.voice, spec.rate, spec.pitch, spec.sample_rate,
+                 self.engine.name, self.engine.version]
         return hashlib.sha256(json.dumps(ident, ensure_ascii=False).encode()).hexdigest()
 
     def path_of(self, spec: PromptSpec) -> Path:
@@ -111,7 +112,7 @@ class PromptCache:
         self._inflight.update(events)
         try:
             audio = await self.engine.synthesize_many(
-                [SpeechRequest(s.text, s.voice, s.rate) for s in specs])
+                [SpeechRequest(s.text, s.voice, s.rate, s.pitch) for s in specs])
             return [self._store(s, a) for s, a in zip(specs, audio, strict=True)]
         finally:
             for key, event in events.items():

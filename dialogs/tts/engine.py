@@ -26,7 +26,11 @@ import anyio
 from dialogs.tts.errors import TtsError
 
 WORKER = Path(__file__).with_name("_pyttsx3_worker.py")
-DEFAULT_RATE = 150  # words per minute: the Korean model hears espeak-ng best near 140-150 (docs)
+# Words per minute and espeak pitch (0-99, its default 50). At 8 kHz the Korean model confused
+# 싫어요/아니요 and 나중에/네 at pitch 40-50; pitch 60-80 was right at every rate tried
+# (docs/speech.md).
+DEFAULT_RATE = 150
+DEFAULT_PITCH = 70
 
 
 @dataclass(frozen=True, slots=True)
@@ -46,6 +50,7 @@ class SpeechRequest:
     text: str
     voice: str
     rate: int = DEFAULT_RATE
+    pitch: int = DEFAULT_PITCH
 
 
 class TtsEngine(Protocol):
@@ -89,7 +94,7 @@ class Pyttsx3Engine:
                 return [_read(p) for p in outs]
 
     async def _run(self, requests: list[SpeechRequest], outs: list[Path]) -> None:
-        jobs = [{"text": r.text, "voice": r.voice, "rate": r.rate, "out": str(p)}
+        jobs = [{"text": r.text, "voice": r.voice, "rate": r.rate, "pitch": r.pitch, "out": str(p)}
                 for r, p in zip(requests, outs, strict=True)]
         payload = json.dumps({"jobs": jobs}, ensure_ascii=False).encode()
         try:
