@@ -1,6 +1,7 @@
-"""A small, honest fake Asterisk Manager Interface on loopback, for tests of the AMI client.
+"""Test peers for the AMI client: a small, honest fake AMI on loopback, and a proxy that cuts a
+real AMI connection mid-campaign.
 
-It speaks real AMI bytes through the same codec: banner, Login (checking the secret), Ping,
+The fake speaks real AMI bytes through the same codec: banner, Login (checking the secret), Ping,
 Originate (answers "queued", then plays the events its `on_originate` script returns), and any
 other action answered Success. Tests can drop every connection, or go silent (half-open: the TCP
 connection stays up but nothing is answered), to exercise reconnection and keep-alive.
@@ -13,7 +14,7 @@ from contextlib import asynccontextmanager, suppress
 from dataclasses import dataclass, field
 
 import anyio
-from anyio.abc import SocketAttribute, SocketStream
+from anyio.abc import SocketAttribute, SocketStream, TaskGroup
 
 from telephony.ami.codec import Event, Message, Parser, Response, encode_message
 
@@ -92,3 +93,75 @@ class FakeAmi:
         if action == "originate" and self.on_originate is not None:
             for event in self.on_originate(message):
                 await stream.send(encode_message(event))
+
+
+@dataclass
+class CuttingProxy:
+    """A TCP proxy in front of a real AMI that can cut its connections, mid-campaign.
+
+    It counts every action the client sent (by name and ActionID), so a test can prove that an
+    Originate crossed exactly once. `cut_after_originate` cuts the connection right after
+    forwarding the next Originate, before Asterisk's answer can come back: its fate is unknown.
+    """
+
+    upstream_port: int
+    port: int = 0
+    sent: list[Message] = field(default_factory=list)
+    cut_after_originate: bool = False
+    cuts: int = 0
+    _pairs: list[tuple[SocketStream, SocketStream]] = field(default_factory=list)
+
+    @asynccontextmanager
+    async def running(self) -> AsyncIterator[CuttingProxy]:
+        listener = await anyio.create_tcp_listener(local_host="127.0.0.1", local_port=0)
+        self.port = int(listener.extra(SocketAttribute.local_port))
+        async with listener, anyio.create_task_group() as tg:
+            tg.start_soon(listener.serve, self._serve)
+            try:
+                yield self
+            finally:
+                tg.cancel_scope.cancel()
+
+    async def cut(self) -> None:
+        """Close every proxied connection at once (both directions)."""
+        self.cuts += 1
+        for client, upstream in list(self._pairs):
+            await client.aclose()
+            await upstream.aclose()
+
+    async def _serve(self, client: SocketStream) -> None:
+        async with client, await anyio.connect_tcp("127.0.0.1", self.upstream_port) as upstream:
+            pair = (client, upstream)
+            self._pairs.append(pair)
+            try:
+                async with anyio.create_task_group() as tg:
+                    tg.start_soon(self._pump_actions, client, upstream, tg)
+                    tg.start_soon(_pump, upstream, client, tg)
+            finally:
+                self._pairs.remove(pair)
+
+    async def _pump_actions(self, src: SocketStream, dst: SocketStream, tg: TaskGroup) -> None:
+        parser = Parser(expect_banner=False, accept_actions=True)
+        with suppress(*_CLOSED):
+            async for data in src:
+                await dst.send(data)
+                actions = parser.feed(data)
+                self.sent += [a for a in actions if isinstance(a, Message)]
+                names = [(a.get("Action") or "").lower() for a in actions if isinstance(a, Message)]
+                if self.cut_after_originate and "originate" in names:
+                    self.cut_after_originate = False
+                    await self.cut()
+        tg.cancel_scope.cancel()
+
+    def originates(self) -> list[Message]:
+        return [a for a in self.sent if (a.get("Action") or "").lower() == "originate"]
+
+
+_CLOSED = (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError)
+
+
+async def _pump(src: SocketStream, dst: SocketStream, tg: TaskGroup) -> None:
+    with suppress(*_CLOSED):
+        async for data in src:
+            await dst.send(data)
+    tg.cancel_scope.cancel()

@@ -2,6 +2,7 @@
 
 from telephony.asterisk.backend import AsteriskBackend, AsteriskConfig, CustomerHandler
 from telephony.asterisk.call import AsteriskCall
+from telephony.asterisk.customers import SimulatedCustomers
 from telephony.asterisk.errors import AsteriskError
 from telephony.asterisk.outcome import DialEvidence, classify_failure
 
@@ -12,5 +13,6 @@ __all__ = [
     "AsteriskError",
     "CustomerHandler",
     "DialEvidence",
+    "SimulatedCustomers",
     "classify_failure",
 ]

@@ -122,13 +122,14 @@ class AsteriskBackend:
         call = AsteriskCall(attempt, lambda kind, f: self._control(attempt, kind, f), deadline)
         self._originated.add(attempt)
         self._calls[attempt] = call
+        address = c.audiosocket_address or f"{c.audiosocket_host}:{self.robot_server.port}"
         variables = {
+            "OUTREACH_AMD": "yes" if c.amd else "no",  # a request may override this one
             **request.variables,
             "OUTREACH_ATTEMPT": attempt,
-            "OUTREACH_AUDIOSOCKET": c.audiosocket_address or f"{c.audiosocket_host}:"
-                                                              f"{self.robot_server.port}",
-            "OUTREACH_AMD": "yes" if c.amd else "no",
-        }  # fmt: skip
+            "OUTREACH_AUDIOSOCKET": address,
+        }
+        call.amd_expected = variables["OUTREACH_AMD"] != "no"
         digits = request.phone.removeprefix("+")
         action = actions.originate(
             c.channel_template.format(digits=digits, phone=request.phone), channel_id=attempt,
@@ -164,7 +165,7 @@ class AsteriskBackend:
         except AcceptTimeout:
             return
         call.audio = audio
-        if self.config.amd and not call.amd_seen.is_set():
+        if call.amd_expected and not call.amd_seen.is_set():
             with anyio.move_on_after(1.0):  # the UserEvent precedes AudioSocket in the dialplan
                 await call.amd_seen.wait()
         call.decide(DialResult(DialOutcome.ANSWERED, amd=call.amd))

@@ -58,6 +58,7 @@ class AsteriskCall:
         self._deadline = result_deadline_s
         self.evidence = DialEvidence()
         self.amd = AmdStatus.NONE
+        self.amd_expected = False  # the dialplan runs AMD for this call (OUTREACH_AMD != no)
         self.amd_seen = anyio.Event()
         self.failed = anyio.Event()  # Asterisk said the dial failed (an outcome may follow)
         self.hung_up = anyio.Event()

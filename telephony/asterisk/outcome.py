@@ -24,6 +24,7 @@ _BY_CAUSE = {
     42: DialOutcome.CONGESTION,  # switching equipment congestion
     44: DialOutcome.CONGESTION,  # requested channel not available
 }
+_UNINFORMATIVE = {0, 16}  # not defined / normal clearing: look at DialEnd and the Reason instead
 _BY_DIALSTATUS = {
     "ANSWER": DialOutcome.ANSWERED,
     "BUSY": DialOutcome.BUSY,
@@ -66,7 +67,10 @@ def classify_failure(evidence: DialEvidence) -> DialResult:
     outcome = None
     if evidence.hangup is not None:
         code = evidence.hangup.get("Cause") or ""
-        outcome = _BY_CAUSE.get(int(code)) if code.isdigit() else None
+        if code.isdigit() and int(code) not in _UNINFORMATIVE:
+            # A specific cause outside the map (unallocated number, rejected, ...) is a failure,
+            # whatever DialEnd says (it reports NOANSWER for a 404).
+            outcome = _BY_CAUSE.get(int(code), DialOutcome.FAILED)
     if outcome is None and evidence.dial_end is not None:
         outcome = _BY_DIALSTATUS.get((evidence.dial_end.get("DialStatus") or "").upper())
     if outcome is None and evidence.originate is not None:

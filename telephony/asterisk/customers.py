@@ -1,0 +1,26 @@
+"""The sandbox's customer side: a simulated customer (telephony.sim) on every call that reaches
+the `customers-sim` context, chosen by the dialled number."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+
+from telephony.audiosocket import AudioSocketCall
+from telephony.sim import CustomerRecord, Persona, SimulatedCustomer, Speak
+
+
+class SimulatedCustomers:
+    """A `CustomerHandler`: `pick(number)` gives the persona; the robot's calls meet real-time
+    simulated customers (speed 1: Asterisk paces the audio). Keeps each call's record by number."""
+
+    def __init__(self, pick: Callable[[str], Persona], language: str, speak: Speak) -> None:
+        self._pick = pick
+        self._language = language
+        self._speak = speak
+        self.records: dict[str, list[CustomerRecord]] = defaultdict(list)
+
+    async def __call__(self, number: str, audio: AudioSocketCall) -> None:
+        customer = SimulatedCustomer(self._pick(number), self._language, self._speak, seed=number)
+        self.records[number].append(customer.record)
+        await customer.converse(audio)

@@ -1,0 +1,133 @@
+"""The asterisk backend against the sandbox Asterisk 22: every call crosses a real SIP trunk.
+
+Never skipped: without a running sandbox these tests fail, saying how to start it.
+"""
+
+from __future__ import annotations
+
+import array
+import dataclasses
+import uuid
+from collections.abc import Awaitable, Callable
+
+import anyio
+import pytest
+
+from orchestrator.settings import load_settings
+from telephony.ami import AmiConfig
+from telephony.asterisk import AsteriskBackend, AsteriskConfig, CustomerHandler
+from telephony.audiosocket import AudioSocketCall
+from telephony.base import AmdStatus, AudioFrame, DialOutcome, OriginateRequest
+from telephony.sandbox import Sandbox, numbers
+
+pytestmark = pytest.mark.anyio
+Speak = Callable[[str, str], Awaitable[bytes]]
+
+
+@pytest.fixture(scope="module")
+def ami() -> AmiConfig:
+    """The running sandbox's AMI (checked before the event loop starts: the probe runs its own)."""
+    sandbox = Sandbox(load_settings().sandbox_dir)
+    status = sandbox.status()
+    if not status.healthy:
+        pytest.fail(
+            f"the Asterisk sandbox is not running ({status.detail}): run `make services` or "
+            "`outreach asterisk sandbox up` (these tests are never skipped)"
+        )
+    return AmiConfig("127.0.0.1", status.ami_port, status.ami_username, sandbox.secret(),
+                     reconnect_initial=0.1, reconnect_max=0.5)  # fmt: skip
+
+
+def backend(
+    ami: AmiConfig, customers: CustomerHandler | None = None, *, amd: bool = False,
+    port: int | None = None,
+) -> AsteriskBackend:  # fmt: skip
+    if port is not None:
+        ami = dataclasses.replace(ami, port=port)
+    config = AsteriskConfig(ami=ami, audiosocket_port=0, amd=amd, media_timeout_s=10.0,
+                            cause_grace_s=1.0)  # fmt: skip
+    return AsteriskBackend(config, customers)
+
+
+def request(phone: str, ring_s: float = 10.0, **variables: str) -> OriginateRequest:
+    return OriginateRequest(str(uuid.uuid4()), phone, variables, ring_timeout_s=ring_s)
+
+
+def rms(pcm: bytes) -> float:
+    samples = array.array("h", pcm)
+    return (sum(s * s for s in samples) / max(1, len(samples))) ** 0.5
+
+
+@pytest.mark.parametrize(
+    ("phone", "outcome", "sip"),
+    [
+        (numbers.BUSY, DialOutcome.BUSY, "SIP 486"),
+        (numbers.CONGESTION, DialOutcome.CONGESTION, "SIP 503"),
+        (numbers.UNALLOCATED, DialOutcome.FAILED, "SIP 404"),
+        (numbers.NO_ANSWER, DialOutcome.NO_ANSWER, "cause 19"),
+    ],
+)
+async def test_unanswered_calls_get_their_outcome_and_cause(
+    ami: AmiConfig, phone: str, outcome: DialOutcome, sip: str
+) -> None:
+    async with (b := backend(ami)).running():
+        call = await b.originate(request(phone, ring_s=2.0))
+        result = await call.result()
+    assert result.outcome is outcome, result
+    assert result.cause is not None and sip in result.cause
+
+
+async def test_an_answered_call_carries_speech_both_ways_with_paced_frames(
+    ami: AmiConfig, speak: Speak
+) -> None:
+    robot_prompt = await speak("Hello, this is your bank calling about your savings account.",
+                               "en-us")  # fmt: skip
+    customer_reply = await speak("yes, speaking", "en-us")
+    heard_by_customer: list[AudioFrame] = []
+    customer_calls: list[AudioSocketCall] = []
+
+    async def customer(number: str, audio: AudioSocketCall) -> None:
+        customer_calls.append(audio)
+        async with anyio.create_task_group() as tg:
+
+            async def listen() -> None:
+                async for frame in audio.inbound():
+                    if isinstance(frame, AudioFrame):
+                        heard_by_customer.append(frame)
+
+            tg.start_soon(listen)
+            await anyio.sleep(0.5)
+            await audio.play(customer_reply)
+            await anyio.sleep(4.0)
+            tg.cancel_scope.cancel()
+
+    async with (b := backend(ami, customer)).running():
+        call = await b.originate(request("+821012345678"))
+        result = await call.result()
+        assert result.outcome is DialOutcome.ANSWERED, result
+        media = call.media
+        heard_by_robot: list[AudioFrame] = []
+        async with anyio.create_task_group() as tg:
+
+            async def listen() -> None:
+                async for frame in media.inbound():
+                    if isinstance(frame, AudioFrame):
+                        heard_by_robot.append(frame)
+
+            tg.start_soon(listen)
+            played = await media.play(robot_prompt)
+            await anyio.sleep(1.0)
+            await call.hangup()
+    assert customer_calls and customer_calls[0].call_id.startswith("82101234-5678")
+    # The customer's words crossed SIP/RTP (ulaw) and reached the robot's AudioSocket server.
+    chunks = [customer_reply[i : i + 320] for i in range(0, len(customer_reply), 320)]
+    voiced_sent = sum(rms(chunk) > 300 for chunk in chunks)
+    voiced_heard = sum(rms(f.pcm) > 300 for f in heard_by_robot)
+    assert voiced_heard >= 0.8 * voiced_sent
+    # The robot's prompt reached the customer whole and evenly paced: no bursts.
+    assert not played.interrupted and played.played_ms == played.total_ms
+    assert sum(rms(f.pcm) > 300 for f in heard_by_customer) >= 0.8 * played.total_ms / 20 * 0.5
+    stats = customer_calls[0].received_timing.summary()
+    print("customer-side frame gaps (ms):", stats)
+    assert abs(stats.p50_ms - 20.0) <= 2.0
+    assert stats.p99_ms <= 35.0 and stats.min_ms >= 5.0
