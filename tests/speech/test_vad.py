@@ -1,0 +1,56 @@
+"""The voice gate on synthetic and synthesised audio: what is decoded and what is skipped."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+
+import numpy as np
+import pytest
+
+from asr_models import AudioFormatError, GateStep, VadConfig, VoiceGate
+from tests.speech.conftest import FRAME, silence
+
+
+def steps(gate: VoiceGate, audio: bytes) -> list[GateStep]:
+    return [gate.step(audio[i:i + FRAME]) for i in range(0, len(audio) - FRAME + 1, FRAME)]
+
+
+def test_speech_is_fed_with_padding_and_silence_is_not(say: Callable[..., bytes]) -> None:
+    gate = VoiceGate(8000)
+    audio = silence(1.0) + say("아니요") + silence(2.0)
+    out = steps(gate, audio)
+    starts = [s for s in out if s.started]
+    assert len(starts) == 1
+    start = starts[0]
+    # Decoding begins 300 ms before the frame that confirmed speech, so onsets are not clipped.
+    assert len(start.feed) == 16 * FRAME
+    assert start.at == pytest.approx(out.index(start) * 0.02 - 0.3)
+    fed_s = sum(len(s.feed) for s in out) / 16000
+    speech_s = len(say("아니요")) / 16000
+    assert fed_s < speech_s + 0.7
+    assert not any(s.feed for s in out[-50:])  # the last second of silence costs nothing
+
+
+def test_faint_hiss_and_clicks_do_not_open_a_turn() -> None:
+    rng = np.random.default_rng(7)
+    hiss = rng.normal(0, 30, 8000 * 3).astype("<i2").tobytes()  # about -60 dBFS line noise
+    click = np.zeros(8000, dtype="<i2")
+    click[4000:4080] = 20000  # 10 ms pop
+    out = steps(VoiceGate(8000), silence(0.5) + hiss + click.tobytes())
+    assert not any(s.started for s in out)
+    assert not any(s.feed for s in out)
+
+
+def test_trailing_silence_is_counted_until_the_turn_ends(say: Callable[..., bytes]) -> None:
+    gate = VoiceGate(8000, VadConfig(padding_ms=200))
+    out = steps(gate, silence(0.5) + say("네") + silence(1.0))
+    assert out[-1].in_speech and out[-1].silence_ms >= 800
+    gate.end_turn()
+    assert gate.step(bytes(FRAME)).silence_ms == 0
+
+
+def test_wrong_frame_sizes_and_rates_are_refused() -> None:
+    with pytest.raises(AudioFormatError, match="resample first"):
+        VoiceGate(22050)
+    with pytest.raises(AudioFormatError, match="320 bytes"):
+        VoiceGate(8000).step(bytes(100))
