@@ -31,6 +31,7 @@ DEFAULT_RETRY: dict[str, timedelta] = {
     "unknown": timedelta(hours=1),
     "expired": timedelta(hours=1),
     "no_response": timedelta(hours=2),
+    "hung_up": timedelta(hours=2),  # the customer hung up mid-dialog
     "callback": timedelta(hours=24),
 }
 # Dialog outcomes that end the contact's journey (anything else with an answer is retried).

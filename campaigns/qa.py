@@ -130,8 +130,10 @@ def funnel(engine: Engine, campaign_id: int) -> dict[str, Any]:
             return int(conn.execute(sa.select(what).where(*where)).scalar() or 0)
 
         finished = att.c.outcome.is_not(None)
-        answered = att.c.outcome == "answered"
-        human = sa.and_(answered, sa.or_(att.c.amd.is_(None), att.c.amd != "machine"))
+        answered = att.c.outcome.in_(["answered", "machine"])  # a machine answers too
+        human = sa.and_(
+            att.c.outcome == "answered", sa.or_(att.c.amd.is_(None), att.c.amd != "machine")
+        )
         completed = att.c.dialog_outcome.in_(sorted(FINAL_DIALOG_OUTCOMES | {"callback"}))
         by_outcome = _grouped(
             conn,

@@ -1,0 +1,225 @@
+"""The dialer loop: carries out the pacing plan, runs each call in its own task, records every
+outcome, and stops cleanly (pause or Ctrl-C: calls in progress finish, unused claims go back).
+
+Every call task is owned by the loop's task group; every outcome is written from a shielded
+`finally`, so even a cancelled call leaves a recorded outcome behind.
+"""
+
+from __future__ import annotations
+
+import logging
+import signal
+from collections import Counter, deque
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+from typing import TypeVar
+
+import anyio
+from sqlalchemy.engine import Engine
+
+from campaigns import dialing
+from campaigns.calls import CallReport, finish_attempt
+from campaigns.db import session
+from campaigns.dialing import AttemptResult, Claim
+from campaigns.models import Campaign
+from campaigns.repo import get_campaign
+from orchestrator.callflow import CallPlan, place_call
+from orchestrator.pacing import IDLE_POLL_S, PacerConfig, PacerState, plan
+from orchestrator.privacy import mask_phone
+from orchestrator.session import Services
+from telephony.base import TelephonyBackend
+
+log = logging.getLogger(__name__)
+T = TypeVar("T")
+DB = anyio.CapacityLimiter(2)  # database work off the event loop, two statements at a time
+
+
+@dataclass
+class RunStats:
+    """What a run did, for the live display and the final summary."""
+
+    campaign: str
+    dialled: int = 0
+    finished: int = 0
+    in_flight: int = 0
+    answered: int = 0
+    leads: int = 0
+    opt_outs: int = 0
+    outcomes: Counter[str] = field(default_factory=Counter)
+    latencies_s: list[float] = field(default_factory=list)
+    recovered: int = 0
+    stopped_by: str = "done"
+    elapsed_s: float = 0.0
+
+    def as_json(self) -> dict[str, object]:
+        lat = sorted(self.latencies_s)
+
+        def pct(p: float) -> float | None:
+            return lat[min(len(lat) - 1, int(p * len(lat)))] if lat else None
+
+        return {
+            "campaign": self.campaign,
+            "dialled": self.dialled,
+            "finished": self.finished,
+            "answered": self.answered,
+            "leads": self.leads,
+            "opt_outs": self.opt_outs,
+            "outcomes": dict(self.outcomes),
+            "recovered_from_previous_run": self.recovered,
+            "response_latency_s": {"p50": pct(0.5), "p95": pct(0.95), "n": len(lat)},
+            "stopped_by": self.stopped_by,
+            "elapsed_s": round(self.elapsed_s, 1),
+        }
+
+
+@dataclass(frozen=True)
+class DialerOptions:
+    worker_id: str
+    until_done: bool = False
+    speed: float = 1.0
+    capacity: int | None = None
+    lease: timedelta = timedelta(minutes=15)
+    handle_signals: bool = False
+    call_plan: CallPlan = field(default_factory=lambda: CallPlan(None, False))
+
+
+class Dialer:
+    def __init__(
+        self,
+        engine: Engine,
+        campaign_id: int,
+        services: Services,
+        backend: TelephonyBackend,
+        options: DialerOptions,
+        on_progress: Callable[[RunStats], None] | None = None,
+    ) -> None:
+        self.engine = engine
+        self.campaign_id = campaign_id
+        self.svc = services
+        self.backend = backend
+        self.opts = options
+        self.on_progress = on_progress or (lambda _s: None)
+        self.hopper: deque[Claim] = deque()
+        self.stats = RunStats(campaign=str(campaign_id))
+        self._stopping = False
+        self._wake = anyio.Event()
+
+    async def _db(self, fn: Callable[..., T], *args: object) -> T:
+        return await anyio.to_thread.run_sync(fn, *args, limiter=DB)
+
+    def stop(self, reason: str) -> None:
+        if not self._stopping:
+            self._stopping = True
+            self.stats.stopped_by = reason
+            self._wake.set()
+
+    async def run(self) -> RunStats:
+        started = anyio.current_time()
+        campaign = await self._db(get_campaign_session, self.engine, self.campaign_id)
+        self.stats.campaign = campaign.name
+        self.pacer = PacerConfig(campaign.max_channels, campaign.cps * self.opts.speed,
+                                 self.opts.capacity)  # fmt: skip
+        # A previous run of this worker that died left open attempts: close them first.
+        self.stats.recovered = await self._db(
+            dialing.recover_worker, self.engine, self.opts.worker_id
+        )
+        async with self.backend.running(), anyio.create_task_group() as tg:
+            if self.opts.handle_signals:
+                tg.start_soon(self._watch_signals, tg.cancel_scope)
+            tg.start_soon(self._watch_status)
+            await self._loop()
+            tg.cancel_scope.cancel()
+        self.stats.elapsed_s = anyio.current_time() - started
+        return self.stats
+
+    async def _loop(self) -> None:
+        last_dial: float | None = None
+        nothing_due_until = 0.0
+        async with anyio.create_task_group() as calls:
+            while True:
+                now = anyio.current_time()
+                state = PacerState(self.stats.in_flight, len(self.hopper), last_dial,
+                                   nothing_due_until, self._stopping)  # fmt: skip
+                p = plan(now, self.pacer, state)
+                if p.release_hopper:
+                    await self._release()
+                if p.done:
+                    return
+                if p.claim:
+                    got = await self._db(dialing.claim, self.engine, self.campaign_id, p.claim,
+                                         self.opts.worker_id, self.opts.lease)  # fmt: skip
+                    self.hopper.extend(got)
+                    if len(got) < p.claim:
+                        nothing_due_until = now + IDLE_POLL_S
+                    idle = not got and not self.stats.in_flight and not self.hopper
+                    if idle and self.opts.until_done:
+                        self.stop("done")
+                        continue
+                for _ in range(p.dial if self.hopper else 0):
+                    claim = self.hopper.popleft()
+                    self.stats.in_flight += 1
+                    self.stats.dialled += 1
+                    last_dial = now
+                    calls.start_soon(self._call, claim)
+                self.on_progress(self.stats)
+                with anyio.move_on_after(p.wait_s):
+                    await self._wake.wait()
+                self._wake = anyio.Event()
+
+    async def _release(self) -> None:
+        ids = [c.attempt_id for c in self.hopper]
+        self.hopper.clear()
+        with anyio.CancelScope(shield=True):
+            await self._db(dialing.release, self.engine, ids)
+
+    async def _call(self, claim: Claim) -> None:
+        report = CallReport(AttemptResult("failed", cause="internal error"))
+        try:
+            report = await place_call(self.svc, self.backend, claim, self.opts.call_plan)
+        except anyio.get_cancelled_exc_class():
+            report = CallReport(AttemptResult("unknown", cause="the worker stopped mid-call"))
+            raise
+        except Exception as exc:
+            log.exception("call %s to %s failed", claim.attempt_id, mask_phone(claim.phone))
+            report = CallReport(AttemptResult("failed", cause=f"{type(exc).__name__}: {exc}"))
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._store(claim, report)
+
+    async def _store(self, claim: Claim, report: CallReport) -> None:
+        try:
+            lead_id = await self._db(finish_attempt, self.engine, claim.attempt_id, report)
+        except Exception:
+            log.exception("could not store the outcome of call %s", claim.attempt_id)
+            lead_id = None
+        r = report.result
+        self.stats.in_flight -= 1
+        self.stats.finished += 1
+        self.stats.outcomes[r.dialog_outcome or r.outcome] += 1
+        self.stats.answered += r.outcome == "answered"
+        self.stats.leads += lead_id is not None
+        self.stats.opt_outs += report.opt_out
+        self.on_progress(self.stats)
+        self._wake.set()
+
+    async def _watch_status(self) -> None:
+        """`campaign pause` from another terminal stops dialling here within a second."""
+        while not self._stopping:
+            await anyio.sleep(1.0)
+            campaign = await self._db(get_campaign_session, self.engine, self.campaign_id)
+            if campaign.status != "active":
+                self.stop("paused")
+
+    async def _watch_signals(self, scope: anyio.CancelScope) -> None:
+        with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+            async for _ in signals:
+                if self._stopping:
+                    scope.cancel()  # a second Ctrl-C: stop now; calls still get an outcome
+                    return
+                self.stop("interrupted")
+
+
+def get_campaign_session(engine: Engine, campaign_id: int) -> Campaign:
+    with session(engine) as s:
+        return get_campaign(s, campaign_id)

@@ -1,0 +1,118 @@
+"""Assembling a worker from settings: the database, the script, the recogniser, the prompt cache,
+the telephony backend, and the lock that keeps one worker id to one live process."""
+
+from __future__ import annotations
+
+import fcntl
+import os
+import socket
+from collections.abc import Iterator
+from contextlib import contextmanager
+from typing import IO
+
+import anyio
+import sqlalchemy as sa
+from sqlalchemy.engine import Engine
+
+from asr_models import VoskEngine, resolve
+from campaigns.calls import add_dnc_entry
+from campaigns.db import write_connection
+from campaigns.models import Contact
+from campaigns.repo import utcnow
+from dialogs import load_script
+from dialogs.tts import PromptCache, PromptSpec, Pyttsx3Engine
+from orchestrator.cli_common import UserError
+from orchestrator.session import Services, SessionConfig
+from orchestrator.settings import Settings
+from telephony.sim import Persona, SimBackend, load_personas, personas_by_hash
+
+VOICES = {"ko": "ko", "cmn": "cmn", "zh": "cmn", "en": "en-us", "en-us": "en-us"}
+DEFAULT_CAPACITY_PER_CORE = 10  # used until `outreach asr capacity` has measured this machine
+
+
+def worker_id(settings: Settings) -> str:
+    return settings.worker_id or socket.gethostname()
+
+
+@contextmanager
+def worker_lock(settings: Settings, wid: str) -> Iterator[None]:
+    """One live process per worker id: a restart after a crash may then safely close the dead
+    process's open attempts. The lock dies with its process, even on SIGKILL."""
+    path = settings.home / "workers" / f"{wid}.lock"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handle: IO[str] = path.open("w")
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError as exc:
+        handle.close()
+        raise UserError(
+            f"worker {wid!r} is already running on this machine; give this one another id "
+            "with OUTREACH_WORKER_ID"
+        ) from exc
+    try:
+        handle.write(str(os.getpid()))
+        handle.flush()
+        yield
+    finally:
+        handle.close()
+
+
+def capacity(settings: Settings) -> int:
+    """Concurrent calls this worker may take: measured by `outreach asr capacity`, else a
+    conservative default per core."""
+    try:
+        from asr_models import load_capacity  # type: ignore[attr-defined,unused-ignore]
+    except ImportError:
+        measured = None
+    else:
+        measured = load_capacity(settings.home)
+    if measured:
+        return int(measured)
+    return DEFAULT_CAPACITY_PER_CORE * (os.cpu_count() or 1)
+
+
+def prompt_cache(settings: Settings) -> PromptCache:
+    return PromptCache(settings.prompt_cache_dir, Pyttsx3Engine())
+
+
+async def build_services(
+    settings: Settings, engine: Engine, script_ref: str, config: SessionConfig
+) -> Services:
+    script = load_script(script_ref)
+    info = resolve(settings.asr_model, settings.models_dir)
+    asr = await VoskEngine.load(info)
+    prompts = prompt_cache(settings)
+
+    async def opt_out(attempt_id: str, phone: str) -> None:
+        def write() -> None:
+            with write_connection(engine) as conn, conn.begin():
+                add_dnc_entry(conn, phone, "opt-out during call", f"call:{attempt_id}", utcnow())
+
+        await anyio.to_thread.run_sync(write)
+
+    recordings = settings.recordings_dir if settings.recordings else None
+    return Services(script, asr, prompts, config, recordings, opt_out)
+
+
+def sim_backend(engine: Engine, campaign_id: int, services: Services, speed: float) -> SimBackend:
+    """Simulated customers: the persona named in the contact's `persona` column, else one picked
+    from the number (stable), speaking the script's language with the project's synthesiser."""
+    catalogue = load_personas()
+    with engine.connect() as conn:
+        rows = conn.execute(
+            sa.select(Contact.phone, Contact.attributes).where(Contact.campaign_id == campaign_id)  # type: ignore[call-overload]
+        ).all()
+    named = {p: a["persona"] for p, a in rows if isinstance(a, dict) and a.get("persona")}
+    unknown = sorted({n for n in named.values() if n not in catalogue})
+    if unknown:
+        raise UserError(f"unknown personas in the list: {unknown}; known: {sorted(catalogue)}")
+    fallback = personas_by_hash(catalogue=catalogue)
+
+    def persona(phone: str) -> Persona:
+        return catalogue[named[phone]] if phone in named else fallback(phone)
+
+    async def speak(text: str, language: str) -> bytes:
+        voice = VOICES.get(language, services.script.voice)
+        return (await services.prompts.get(PromptSpec(text, voice))).pcm
+
+    return SimBackend(persona, speak, speed, language=services.script.language)

@@ -1,0 +1,300 @@
+"""One answered call: caller audio → VAD → recogniser → intent → dialog engine → prompts → audio.
+
+Two tasks in the call's own task group: `_hear` feeds every caller frame to the turn listener and
+cuts the robot's prompt the moment the caller starts speaking (barge-in); the conversation loop
+runs the dialog engine's commands in order. Call time is `(monotonic - answer) * speed`.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections import deque
+from collections.abc import Awaitable, Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import anyio
+from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
+
+from asr_models import SpeechStarted, TurnConfig, TurnListener, VoskEngine
+from asr_models import Utterance as Heard
+from campaigns.calls import TurnRecord
+from dialogs import (
+    Command,
+    DialogEngine,
+    Dtmf,
+    EndCall,
+    HangUp,
+    IntentRecognised,
+    Interrupted,
+    LeadScore,
+    Listen,
+    OptOut,
+    Say,
+    ScheduleCallback,
+    Script,
+    Silence,
+    Transfer,
+    Utterance,
+)
+from dialogs.tts import PromptCache, PromptSpec
+from orchestrator.recording import Recorder
+from telephony.base import AudioFrame, DtmfFrame, Media
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SessionConfig:
+    speed: float = 1.0
+    max_call_s: float = 300.0
+    max_utterance_s: float = 20.0
+    turn: TurnConfig = field(default_factory=TurnConfig)
+
+
+@dataclass
+class Services:
+    """What every call of a worker shares: the script, the model, the prompt cache."""
+
+    script: Script
+    asr: VoskEngine
+    prompts: PromptCache
+    config: SessionConfig
+    recordings_dir: Path | None = None
+    on_opt_out: Callable[[str, str], Awaitable[None]] | None = None  # (attempt id, phone)
+
+
+@dataclass
+class Conversation:
+    outcome: str | None = None
+    turns: list[TurnRecord] = field(default_factory=list)
+    score: LeadScore | None = None
+    transfer_queue: str | None = None
+    opt_out: bool = False
+    callback_hint: str | None = None
+    latencies_s: list[float] = field(default_factory=list)
+    recording: Path | None = None
+    duration_s: float = 0.0
+    hung_up: bool = False
+
+
+@dataclass(frozen=True)
+class _Speech:
+    t: float
+
+
+@dataclass(frozen=True)
+class _Said:
+    utterance: Heard
+
+
+@dataclass(frozen=True)
+class _Key:
+    digit: str
+    t: float
+
+
+@dataclass(frozen=True)
+class _Closed:
+    t: float
+
+
+_Input = _Speech | _Said | _Key | _Closed
+
+
+class _Clock:
+    def __init__(self, speed: float) -> None:
+        self.speed = speed
+        self.t0 = anyio.current_time()
+
+    def now(self) -> float:
+        return round((anyio.current_time() - self.t0) * self.speed, 3)
+
+
+class CallSession:
+    """Runs the dialog of one answered call over its media."""
+
+    def __init__(
+        self, services: Services, attempt_id: str, phone: str, variables: Mapping[str, str],
+        media: Media,
+    ) -> None:  # fmt: skip
+        self.svc = services
+        self.attempt_id = attempt_id
+        self.phone = phone
+        self.media = media
+        self.engine = DialogEngine(services.script, variables)
+        cfg = services.config
+        self.listener = TurnListener(services.asr.open_stream(8000), 8000, cfg.turn)
+        self.clock = _Clock(cfg.speed)
+        self.conv = Conversation()
+        self.recorder: Recorder | None = None
+        if services.recordings_dir is not None:
+            self.recorder = Recorder(services.recordings_dir / f"{attempt_id}.wav")
+        self._playing = False
+        self._grammar: list[str] | None = None
+        self._pending_reply: tuple[float, float] | None = None  # (eot delay, clock at receipt)
+
+    async def run(self) -> Conversation:
+        send, recv = anyio.create_memory_object_stream[_Input](64)
+        cfg = self.svc.config
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(self._hear, send)
+            with anyio.move_on_after(cfg.max_call_s / cfg.speed) as scope:
+                await self._converse(recv)
+            if scope.cancelled_caught:
+                self.conv.outcome = self.conv.outcome or "no_response"
+                log.info("call %s reached the maximum length", self.attempt_id)
+            tg.cancel_scope.cancel()
+        self.conv.outcome = self.conv.outcome or self.engine.outcome
+        self.conv.score = self.engine.score()
+        self.conv.duration_s = self.clock.now()
+        if self.recorder is not None:
+            with anyio.CancelScope(shield=True):
+                self.conv.recording = await anyio.to_thread.run_sync(self.recorder.save)
+        return self.conv
+
+    # ---- hearing -------------------------------------------------------------------------------
+
+    async def _hear(self, send: MemoryObjectSendStream[_Input]) -> None:
+        async with send:
+            async for frame in self.media.inbound():
+                if isinstance(frame, DtmfFrame):
+                    self._barge_in()
+                    await send.send(_Key(frame.digit, frame.t))
+                    continue
+                if self.recorder is not None:
+                    self.recorder.caller(frame.t, frame.pcm)
+                await self._listen_to(frame, send)
+            last = await self.listener.close()
+            if last is not None:
+                await send.send(_Said(last))
+            await send.send(_Closed(self.clock.now()))
+
+    async def _listen_to(self, frame: AudioFrame, send: MemoryObjectSendStream[_Input]) -> None:
+        for event in await self.listener.feed(frame.pcm):
+            if isinstance(event, SpeechStarted):
+                self._barge_in()
+                await send.send(_Speech(event.at))
+            elif isinstance(event, Heard):
+                await send.send(_Said(event))
+
+    def _barge_in(self) -> None:
+        if self._playing:
+            self.media.interrupt()
+
+    # ---- the conversation ----------------------------------------------------------------------
+
+    async def _converse(self, recv: MemoryObjectReceiveStream[_Input]) -> None:
+        pending: deque[Command] = deque(self.engine.start(0.0))
+        interrupted = False
+        while pending:
+            cmd = pending.popleft()
+            if isinstance(cmd, Say):
+                if not interrupted:
+                    interrupted = await self._say(cmd, pending)
+            elif isinstance(cmd, Listen):
+                interrupted = False
+                more = await self._listen(cmd, recv)
+                if more is None:
+                    return
+                pending = deque(more)
+            else:
+                await self._act(cmd)
+
+    async def _say(self, cmd: Say, pending: deque[Command]) -> bool:
+        listen = next((c for c in pending if isinstance(c, Listen)), None)
+        if listen is not None:
+            # Speech over this prompt is recognised with the grammar of the answer it expects.
+            self._expect(listen.phrases)
+        prompt = await self.svc.prompts.get(PromptSpec(cmd.text, self.svc.script.voice))
+        start = self.clock.now()
+        if self._pending_reply is not None:
+            eot_delay, received = self._pending_reply
+            self.conv.latencies_s.append(round(eot_delay + start - received, 3))
+            self._pending_reply = None
+        self._playing = True
+        try:
+            played = await self.media.play(prompt.pcm)
+        finally:
+            self._playing = False
+        heard = prompt.pcm[: played.played_ms * 16]
+        if self.recorder is not None:
+            self.recorder.robot(start, heard)
+        text = cmd.text if not played.interrupted else f"{cmd.text} [cut at {played.played_ms} ms]"
+        self.conv.turns.append(
+            TurnRecord("robot", text, start, start + played.played_ms / 1000,
+                       prompt_id=cmd.prompt_id, state=self.engine.state)
+        )  # fmt: skip
+        if played.interrupted:
+            self.engine.handle(Interrupted(self.clock.now(), played.played_ms))
+        return played.interrupted
+
+    async def _listen(
+        self, cmd: Listen, recv: MemoryObjectReceiveStream[_Input]
+    ) -> list[Command] | None:
+        """Wait for the answer; the engine's next commands, or None when the line closed."""
+        cfg = self.svc.config
+        self._expect(cmd.phrases)
+        item: _Input | None = None
+        with anyio.move_on_after(cmd.timeout_s / cfg.speed):
+            item = await recv.receive()
+        if item is None:
+            return self.engine.handle(Silence(self.clock.now()))
+        if isinstance(item, _Speech):
+            # The caller is speaking: wait for the end of the turn (bounded), not the timeout.
+            return await self._listen(Listen(cmd.phrases, cfg.max_utterance_s), recv)
+        if isinstance(item, _Key):
+            return self._heard_key(item)
+        if isinstance(item, _Closed):
+            self.engine.handle(HangUp(item.t))
+            self.conv.hung_up = True
+            return None
+        return self._heard(item.utterance)
+
+    def _expect(self, phrases: list[str]) -> None:
+        # A new grammar restarts the recogniser: never do it again for the same answer, or the
+        # words of a caller who is already speaking would be lost.
+        if phrases != self._grammar:
+            self._grammar = list(phrases)
+            self.listener.expect(phrases)
+
+    def _heard(self, utt: Heard) -> list[Command]:
+        r = utt.result
+        text = r.phrase or r.text
+        self._pending_reply = (max(0.0, utt.decided_at - utt.speech_end), self.clock.now())
+        self.conv.turns.append(
+            TurnRecord("customer", text, utt.started_at, utt.speech_end,
+                       confidence=round(r.confidence, 3), state=self.engine.state)
+        )  # fmt: skip
+        return self._note_intents(self.engine.handle(Utterance(text, r.confidence, utt.speech_end)))
+
+    def _heard_key(self, key: _Key) -> list[Command]:
+        self.conv.turns.append(
+            TurnRecord("customer", f"DTMF {key.digit}", key.t, key.t, state=self.engine.state)
+        )
+        return self._note_intents(self.engine.handle(Dtmf(key.digit, key.t)))
+
+    def _note_intents(self, commands: list[Command]) -> list[Command]:
+        for c in commands:
+            if isinstance(c, IntentRecognised) and self.conv.turns:
+                last = self.conv.turns[-1]
+                self.conv.turns[-1] = TurnRecord(
+                    last.speaker, last.text, last.start_s, last.end_s, last.confidence,
+                    c.intent + (" (uncertain)" if c.uncertain else ""), last.prompt_id,
+                    last.state,
+                )  # fmt: skip
+        return [c for c in commands if not isinstance(c, IntentRecognised)]
+
+    async def _act(self, cmd: Command) -> None:
+        if isinstance(cmd, Transfer):
+            self.conv.transfer_queue = cmd.queue
+        elif isinstance(cmd, ScheduleCallback):
+            self.conv.callback_hint = cmd.when_hint
+        elif isinstance(cmd, OptOut):
+            self.conv.opt_out = True
+            if self.svc.on_opt_out is not None:
+                # On the do-not-call list before the goodbye is even said.
+                with anyio.CancelScope(shield=True):
+                    await self.svc.on_opt_out(self.attempt_id, self.phone)
+        elif isinstance(cmd, EndCall):
+            self.conv.outcome = cmd.outcome
