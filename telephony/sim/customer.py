@@ -138,7 +138,8 @@ class SimulatedCustomer:
         self.record.heard.append(heard)
         if self._answered_from is not None and heard.start < self._answered_from:
             return  # we already answered this one by barging in
-        self._due = heard.end + self._rng.uniform(*self.persona.pause_s)
+        # The pause runs from when the customer noticed the end, as a person's would.
+        self._due = self._now + self._rng.uniform(*self.persona.pause_s)
 
     def _next_reply(self) -> str | None:
         if self._replies_used < len(self._replies):

@@ -42,7 +42,7 @@ class Persona:
     dial: DialBehaviour = DialBehaviour.ANSWER
     amd: AmdStatus = AmdStatus.HUMAN
     ring_s: float = 2.0
-    pause_s: tuple[float, float] = (0.4, 0.9)
+    pause_s: tuple[float, float] = (0.3, 0.8)
     when_done: WhenDone = "silent"
     barge_in_after_s: float | None = None
     replies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
@@ -97,7 +97,7 @@ def _persona(name: str, raw: dict[str, Any]) -> Persona:
     unknown = set(raw) - _KEYS
     if unknown:
         raise ValueError(f"unknown keys {sorted(unknown)} (allowed: {sorted(_KEYS)})")
-    pause = raw.get("pause_s", (0.4, 0.9))
+    pause = raw.get("pause_s", (0.3, 0.8))
     if not (isinstance(pause, list | tuple) and len(pause) == 2 and 0 <= pause[0] <= pause[1]):
         raise ValueError(f"pause_s must be [min, max] seconds, not {pause!r}")
     when_done = raw.get("when_done", "silent")

@@ -128,7 +128,7 @@ async def test_unknown_numbers_and_personas_are_reported(speak: Speak) -> None:
             await backend.originate(OriginateRequest(str(uuid.uuid4()), "+82109"))
         with pytest.raises(SimError, match="unknown persona 'grumpy'"):
             await backend.originate(OriginateRequest(str(uuid.uuid4()), "+821000000004"))
-    with pytest.raises(SimError, match="inside `async with backend.running"):
+    with pytest.raises(SimError, match=r"inside `async with backend\.running"):
         await backend.originate(OriginateRequest(str(uuid.uuid4()), "+821000000004"))
 
 
