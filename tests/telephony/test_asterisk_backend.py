@@ -15,10 +15,12 @@ import pytest
 
 from orchestrator.settings import load_settings
 from telephony.ami import AmiConfig
-from telephony.asterisk import AsteriskBackend, AsteriskConfig, CustomerHandler
+from telephony.ami.fakepeer import CuttingProxy
+from telephony.asterisk import AsteriskBackend, AsteriskConfig, CustomerHandler, SimulatedCustomers
 from telephony.audiosocket import AudioSocketCall
-from telephony.base import AmdStatus, AudioFrame, DialOutcome, OriginateRequest
+from telephony.base import AmdStatus, AudioFrame, DialOutcome, Media, OriginateRequest
 from telephony.sandbox import Sandbox, numbers
+from telephony.sim import load_personas
 
 pytestmark = pytest.mark.anyio
 Speak = Callable[[str, str], Awaitable[bytes]]
@@ -131,3 +133,82 @@ async def test_an_answered_call_carries_speech_both_ways_with_paced_frames(
     print("customer-side frame gaps (ms):", stats)
     assert abs(stats.p50_ms - 20.0) <= 2.0
     assert stats.p99_ms <= 35.0 and stats.min_ms >= 5.0
+
+
+async def test_amd_marks_the_answering_machine_number(ami: AmiConfig) -> None:
+    async with (b := backend(ami, amd=True)).running():
+        call = await b.originate(request(numbers.MACHINE))
+        result = await call.result()
+        await call.hangup()
+    assert result.outcome is DialOutcome.ANSWERED
+    assert result.amd is AmdStatus.MACHINE
+
+
+async def test_a_simulated_customer_talks_and_the_robot_transfers_to_the_sales_agent(
+    ami: AmiConfig, speak: Speak
+) -> None:
+    personas = load_personas()
+    customers = SimulatedCustomers(lambda number: personas["interested"], "en-us", speak)
+    prompt = await speak("Hello, is this Kim Minsu?", "en-us")
+    async with (b := backend(ami, customers)).running():
+        call = await b.originate(request("+821055501234"))
+        assert (await call.result()).outcome is DialOutcome.ANSWERED
+        await call.media.play(prompt)
+        heard = await voiced_seconds(call.media, within=4.0)  # the customer answers "yes"
+        await call.transfer("sales")
+        with anyio.fail_after(10):
+            await call.agent_answered.wait()  # the queue's simulated agent took the call
+    (record,) = customers.records["+821055501234"]
+    assert record.heard and record.said and record.said[0].text == "yes"
+    assert heard >= 0.2
+
+
+async def voiced_seconds(media: Media, within: float) -> float:
+    """Seconds of speech the robot hears within `within` seconds, up to 0.6 s of silence after."""
+    voiced = quiet = 0
+    with anyio.move_on_after(within):
+        async for frame in media.inbound():
+            if not isinstance(frame, AudioFrame):
+                continue
+            if rms(frame.pcm) > 300:
+                voiced, quiet = voiced + 1, 0
+            elif voiced:
+                quiet += 1
+                if quiet >= 30:
+                    break
+    return voiced * 0.02
+
+
+async def test_a_cut_ami_connection_mid_campaign_loses_and_repeats_no_attempt(
+    ami: AmiConfig, speak: Speak
+) -> None:
+    answered: dict[str, int] = {}
+
+    async def customer(number: str, audio: AudioSocketCall) -> None:
+        answered[number] = answered.get(number, 0) + 1
+        await anyio.sleep(3.0)
+
+    plan = {
+        "+821055500001": DialOutcome.ANSWERED,  # its Originate's answer is cut off in flight
+        "+821055500002": DialOutcome.ANSWERED,
+        numbers.NO_ANSWER: DialOutcome.NO_ANSWER,  # rings across the cut, ends after it
+        numbers.BUSY: DialOutcome.BUSY,  # placed after the reconnect
+    }
+    async with CuttingProxy(ami.port).running() as proxy:
+        b = backend(ami, customer, port=proxy.port)
+        async with b.running():
+            phones = list(plan)
+            proxy.cut_after_originate = True
+            first = await b.originate(request(phones[0], ring_s=4.0))
+            calls = [first] + [await b.originate(request(p, ring_s=4.0)) for p in phones[1:]]
+            results = [await c.result() for c in calls]
+            reconnects = b.ami.reconnects
+            for call in calls:
+                await call.hangup()
+    assert proxy.cuts == 1 and reconnects == 1
+    assert first.send_uncertain  # Asterisk's answer to that Originate never arrived
+    by_phone = {p: r.outcome for p, r in zip(phones, results, strict=True)}
+    assert by_phone == plan
+    ids = [o.get("ChannelId") for o in proxy.originates()]
+    assert sorted(ids) == sorted(c.attempt_id for c in calls)  # each sent once, none again
+    assert answered == {"+821055500001": 1, "+821055500002": 1}  # each customer rang once
