@@ -10,6 +10,16 @@ from telephony.audiosocket import (
     uuid_for_number,
 )
 from telephony.errors import TelephonyError
+from telephony.sim import (
+    CustomerRecord,
+    Persona,
+    SimBackend,
+    SimCall,
+    SimError,
+    SimulatedCustomer,
+    load_personas,
+    personas_by_hash,
+)
 
 __all__ = [
     "AcceptTimeout",
@@ -17,7 +27,15 @@ __all__ = [
     "AudioSocketError",
     "AudioSocketProtocolError",
     "AudioSocketServer",
+    "CustomerRecord",
+    "Persona",
+    "SimBackend",
+    "SimCall",
+    "SimError",
+    "SimulatedCustomer",
     "TelephonyError",
+    "load_personas",
     "number_from_uuid",
+    "personas_by_hash",
     "uuid_for_number",
 ]
