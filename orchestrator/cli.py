@@ -9,7 +9,7 @@ from typing import Annotated
 
 import typer
 
-from orchestrator import cli_campaigns, cli_script, cli_speech, cli_telephony
+from orchestrator import cli_campaigns, cli_run, cli_script, cli_speech, cli_telephony
 from orchestrator.cli_common import GlobalOptions, err_console
 
 app = typer.Typer(
@@ -30,14 +30,12 @@ def _global(
     home: Annotated[
         Path | None, typer.Option("--home", help="Data directory (default ./.outreach).")
     ] = None,
-    config: Annotated[
-        Path | None, typer.Option("--config", help="Settings file (TOML).")
-    ] = None,
+    config: Annotated[Path | None, typer.Option("--config", help="Settings file (TOML).")] = None,
 ) -> None:
     ctx.obj = GlobalOptions(db, home, config)
 
 
-for module in (cli_campaigns, cli_script, cli_speech, cli_telephony):
+for module in (cli_campaigns, cli_run, cli_script, cli_speech, cli_telephony):
     module.register(app)
 
 

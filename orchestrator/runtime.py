@@ -6,7 +6,7 @@ from __future__ import annotations
 import fcntl
 import os
 import socket
-from collections.abc import Iterator
+from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from typing import IO
 
@@ -94,9 +94,8 @@ async def build_services(
     return Services(script, asr, prompts, config, recordings, opt_out)
 
 
-def sim_backend(engine: Engine, campaign_id: int, services: Services, speed: float) -> SimBackend:
-    """Simulated customers: the persona named in the contact's `persona` column, else one picked
-    from the number (stable), speaking the script's language with the project's synthesiser."""
+def persona_picker(engine: Engine, campaign_id: int) -> Callable[[str], Persona]:
+    """The persona named in the contact's `persona` column, else one picked from the number."""
     catalogue = load_personas()
     with engine.connect() as conn:
         rows = conn.execute(
@@ -109,10 +108,23 @@ def sim_backend(engine: Engine, campaign_id: int, services: Services, speed: flo
     fallback = personas_by_hash(catalogue=catalogue)
 
     def persona(phone: str) -> Persona:
-        return catalogue[named[phone]] if phone in named else fallback(phone)
+        key = phone if phone.startswith("+") else "+" + phone
+        return catalogue[named[key]] if key in named else fallback(key)
+
+    return persona
+
+
+def speaker(services: Services) -> Callable[[str, str], Awaitable[bytes]]:
+    """Simulated customers speak with the project's synthesiser, in their language's voice."""
 
     async def speak(text: str, language: str) -> bytes:
         voice = VOICES.get(language, services.script.voice)
         return (await services.prompts.get(PromptSpec(text, voice))).pcm
 
-    return SimBackend(persona, speak, speed, language=services.script.language)
+    return speak
+
+
+def sim_backend(engine: Engine, campaign_id: int, services: Services, speed: float) -> SimBackend:
+    """Simulated customers, in process, speaking the script's language."""
+    pick = persona_picker(engine, campaign_id)
+    return SimBackend(pick, speaker(services), speed, language=services.script.language)

@@ -42,7 +42,14 @@ class Settings(BaseSettings):
     ami_username: str = "outreach"
     ami_secret: SecretStr | None = None
     audiosocket_host: str = "127.0.0.1"
-    audiosocket_port: int = 9092
+    audiosocket_port: int = 0  # 0: any free port (Asterisk is told which, per call)
+    # How a number is dialled: the sandbox's loopback SIP trunk by default; a carrier trunk in
+    # production, e.g. "PJSIP/{digits}@carrier".
+    asterisk_channel: str = "PJSIP/{digits}@simtrunk"
+    # The sandbox answers with simulated customers; turn this off against a real PBX.
+    asterisk_simulated_customers: bool = True
+    max_call_s: float = 300.0
+    ring_timeout_s: float = 30.0
     # Lead webhook (optional): POSTed with an HMAC-SHA256 signature made with this key.
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None

@@ -1,0 +1,280 @@
+"""`outreach run`, the lead queue (`leads`), QA (`calls`), `campaign report` and `demo`."""
+
+from __future__ import annotations
+
+import csv
+import json
+from datetime import UTC, datetime
+from pathlib import Path
+from typing import Annotated, Any
+
+import anyio
+import typer
+from rich.live import Live
+from rich.table import Table
+
+from campaigns import leads, qa
+from campaigns.db import session
+from campaigns.repo import get_campaign_by_name
+from orchestrator.cli_campaigns import campaign_app
+from orchestrator.cli_common import (
+    UserError,
+    console,
+    engine_of,
+    print_json,
+    print_table,
+    settings_of,
+)
+from orchestrator.dialer import RunStats
+from orchestrator.running import RunRequest, run_campaign
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+leads_app = typer.Typer(help="The tele-sales lead queue.", no_args_is_help=True)
+calls_app = typer.Typer(help="Calls and transcripts, for QA.", no_args_is_help=True)
+
+
+def _progress_table(s: RunStats) -> Table:
+    t = Table(title=f"Campaign {s.campaign}", show_header=False)
+    rate = 60 * s.finished / s.elapsed_s if s.elapsed_s else 0.0
+    for k, v in [
+        ("in flight", s.in_flight), ("dialled", s.dialled), ("finished", s.finished),
+        ("answered", s.answered), ("leads", s.leads), ("opt-outs", s.opt_outs),
+        ("calls / min", f"{rate:.1f}"),
+        ("outcomes", ", ".join(f"{k}={v}" for k, v in sorted(s.outcomes.items()))),
+    ]:  # fmt: skip
+        t.add_row(k, str(v))
+    return t
+
+
+def run_with_display(request: RunRequest, as_json: bool) -> RunStats:
+    if as_json:
+        return anyio.run(run_campaign, request)
+    with Live(console=console, refresh_per_second=4, transient=False) as live:
+
+        def show(stats: RunStats) -> None:
+            live.update(_progress_table(stats))
+
+        return anyio.run(run_campaign, request.with_progress(show))
+
+
+def run(
+    ctx: typer.Context,
+    campaign: str,
+    telephony: Annotated[
+        str | None, typer.Option(help="sim (simulated customers) or asterisk.")
+    ] = None,
+    until_done: Annotated[
+        bool, typer.Option("--until-done", help="Stop when nobody is due and no call is live.")
+    ] = False,
+    speed: Annotated[float, typer.Option(help="sim only: run this many times real time.")] = 1.0,
+    as_json: JsonOpt = False,
+) -> None:
+    """Dial a campaign: claims due contacts, paces calls, records every outcome. Ctrl-C or
+    `campaign pause` stops cleanly (calls in progress finish)."""
+    settings = settings_of(ctx)
+    backend = telephony or settings.telephony
+    if backend not in ("sim", "asterisk"):
+        raise UserError(f"--telephony must be sim or asterisk, not {backend!r}")
+    if backend == "asterisk" and speed != 1.0:
+        raise UserError("--speed is for the sim backend; a real PBX runs in real time")
+    if speed <= 0:
+        raise UserError("--speed must be above 0")
+    request = RunRequest(settings, engine_of(ctx), campaign, backend, until_done, speed)
+    stats = run_with_display(request, as_json)
+    if as_json:
+        print_json(stats.as_json())
+    else:
+        console.print(
+            f"stopped: {stats.stopped_by}; {stats.finished} calls in {stats.elapsed_s:.0f} s"
+        )
+
+
+def _campaign_id(ctx: typer.Context, name: str | None) -> int | None:
+    if name is None:
+        return None
+    with session(engine_of(ctx)) as s:
+        return get_campaign_by_name(s, name).id
+
+
+@leads_app.command("list")
+def leads_list(
+    ctx: typer.Context,
+    campaign: Annotated[str | None, typer.Option(help="Only this campaign.")] = None,
+    status: Annotated[str | None, typer.Option(help="queued, claimed, transferred, done.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Leads in the order agents get them: hot before warm, higher score and older first."""
+    rows = leads.list_leads(engine_of(ctx), _campaign_id(ctx, campaign), status)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        "Leads",
+        ["id", "tier", "grade", "score", "status", "name", "phone", "agent", "summary"],
+        [(r["id"], r["tier"], r["grade"], r["score"], r["status"], r["name"], r["phone"],
+          r["agent_id"], r["summary"][:60]) for r in rows],
+    )  # fmt: skip
+
+
+@leads_app.command("next")
+def leads_next(
+    ctx: typer.Context,
+    agent: Annotated[str, typer.Option("--agent", help="Your agent id.")],
+    campaign: Annotated[str | None, typer.Option(help="Only this campaign.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Take the best waiting lead (no other agent can get it)."""
+    lead = leads.next_lead(engine_of(ctx), agent, _campaign_id(ctx, campaign))
+    if as_json:
+        print_json(lead)
+        return
+    if lead is None:
+        console.print("no lead is waiting")
+        return
+    print_table(f"Lead {lead['id']} for {agent}", ["field", "value"], list(lead.items()))
+
+
+def _parse_moment(text: str | None) -> datetime | None:
+    if text is None:
+        return None
+    try:
+        moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UserError(f"{text!r} is not ISO 8601, e.g. 2026-03-05T15:00:00+09:00") from exc
+    return (moment if moment.tzinfo else moment.astimezone()).astimezone(UTC)
+
+
+@leads_app.command("done")
+def leads_done(
+    ctx: typer.Context,
+    lead_id: int,
+    result: Annotated[str, typer.Option(help="sold, no_sale, callback or unreachable.")],
+    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
+    at: Annotated[str | None, typer.Option("--at", help="Callback time (ISO 8601).")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Record what came of a lead; a callback returns it to the queue at --at."""
+    row = leads.finish_lead(engine_of(ctx), lead_id, result, note, _parse_moment(at))
+    if as_json:
+        print_json(row)
+    else:
+        console.print(f"lead {lead_id}: {row['status']} ({result})")
+
+
+@calls_app.command("list")
+def calls_list(
+    ctx: typer.Context,
+    campaign: Annotated[str | None, typer.Option(help="Only this campaign.")] = None,
+    outcome: Annotated[str | None, typer.Option(help="Dial or dialog outcome.")] = None,
+    intent: Annotated[str | None, typer.Option(help="Calls where this intent was heard.")] = None,
+    limit: Annotated[int, typer.Option(help="At most this many.")] = 200,
+    as_json: JsonOpt = False,
+) -> None:
+    """Calls, newest first."""
+    rows = qa.list_calls(engine_of(ctx), _campaign_id(ctx, campaign), outcome, intent, limit)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        "Calls",
+        ["id", "campaign", "phone", "started", "outcome", "dialog", "score", "tier", "intents"],
+        [(r["id"][:8], r["campaign"], r["phone"], r["started_at"][:19], r["outcome"],
+          r["dialog_outcome"], r["score"], r["tier"], ",".join(r["intents"])) for r in rows],
+    )  # fmt: skip
+
+
+def _find_call(ctx: typer.Context, call_id: str) -> str:
+    if len(call_id) >= 36:
+        return call_id
+    matches: list[str] = [
+        str(c["id"]) for c in qa.list_calls(engine_of(ctx), limit=1_000_000)
+        if str(c["id"]).startswith(call_id)
+    ]  # fmt: skip
+    if len(matches) != 1:
+        raise UserError(f"{len(matches)} calls start with {call_id!r}; give more of the id")
+    return matches[0]
+
+
+@calls_app.command("show")
+def calls_show(ctx: typer.Context, call_id: str, as_json: JsonOpt = False) -> None:
+    """One call: transcript with times, confidence and intents, score breakdown, recording."""
+    call = qa.show_call(engine_of(ctx), _find_call(ctx, call_id))
+    if as_json:
+        print_json(call)
+        return
+    head = {k: v for k, v in call.items() if k not in ("turns", "score_breakdown", "lead")}
+    print_table(f"Call {call['id']}", ["field", "value"], list(head.items()))
+    print_table(
+        "Transcript",
+        ["start", "end", "who", "text", "conf", "intent"],
+        [(f"{t['start_s']:.2f}", f"{t['end_s']:.2f}", t["speaker"], t["text"],
+          "" if t["confidence"] is None else f"{t['confidence']:.2f}", t["intent"])
+         for t in call["turns"]],
+    )  # fmt: skip
+    print_table("Score", ["points", "reason"],
+                [(i["points"], i["reason"]) for i in call["score_breakdown"]])  # fmt: skip
+
+
+@calls_app.command("export")
+def calls_export(
+    ctx: typer.Context,
+    campaign: str,
+    out: Annotated[Path, typer.Option("--out", help="FILE.csv or FILE.jsonl")],
+) -> None:
+    """Every call of a campaign with its transcript, to CSV (one row per turn) or JSON Lines."""
+    cid = _campaign_id(ctx, campaign)
+    assert cid is not None
+    rows = qa.export_rows(engine_of(ctx), cid)
+    if out.suffix == ".jsonl":
+        with out.open("w", encoding="utf-8") as f:
+            for r in rows:
+                f.write(json.dumps(r, ensure_ascii=False, default=str) + "\n")
+    elif out.suffix == ".csv":
+        _write_csv(out, rows)
+    else:
+        raise UserError("--out must end in .csv or .jsonl")
+    console.print(f"wrote {len(rows)} calls to {out}")
+
+
+def _write_csv(out: Path, rows: list[dict[str, Any]]) -> None:
+    fields = ["call_id", "phone", "started_at", "outcome", "dialog_outcome", "score", "tier",
+              "seq", "speaker", "text", "start_s", "end_s", "confidence", "intent"]  # fmt: skip
+    with out.open("w", encoding="utf-8-sig", newline="") as f:
+        w = csv.DictWriter(f, fields)
+        w.writeheader()
+        for r in rows:
+            base = {"call_id": r["id"], **{k: r[k] for k in fields[1:7]}}
+            for i, t in enumerate(r["turns"] or [{}]):
+                w.writerow({**base, "seq": i if t else "", **t})
+
+
+@campaign_app.command("report")
+def report(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
+    """The funnel: contacts, dialled, answered, human, completed dialogs, intents, leads, rates."""
+    with session(engine_of(ctx)) as s:
+        cid = get_campaign_by_name(s, name).id
+    assert cid is not None
+    data = qa.funnel(engine_of(ctx), cid)
+    if as_json:
+        print_json(data)
+        return
+    print_report(name, data)
+
+
+def print_report(name: str, data: dict[str, Any]) -> None:
+    main = [(k, data[k]) for k in ("contacts", "dialled", "attempts", "answered", "human",
+                                   "completed_dialogs", "leads", "opt_outs", "retries_pending",
+                                   "not_yet_called")]  # fmt: skip
+    print_table(f"Campaign {name}: funnel", ["", "count"], main)
+    print_table("Rates", ["", "rate"], [(k, "-" if v is None else f"{v:.0%}")
+                                        for k, v in data["rates"].items()])  # fmt: skip
+    print_table(
+        "Dialogs by outcome", ["outcome", "calls"], sorted(data["dialogs_by_outcome"].items())
+    )
+    print_table("Leads by tier", ["tier", "leads"], sorted(data["leads_by_tier"].items()))
+
+
+def register(app: typer.Typer) -> None:
+    app.command("run")(run)
+    app.add_typer(leads_app, name="leads")
+    app.add_typer(calls_app, name="calls")

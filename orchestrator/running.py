@@ -1,0 +1,124 @@
+"""One run of a campaign: build the worker (script, recogniser, prompts, backend), recover what a
+previous run of this worker left open, pre-render the fixed prompts, dial, deliver webhooks."""
+
+from __future__ import annotations
+
+import dataclasses
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass
+
+import anyio
+from sqlalchemy.engine import Engine
+
+from campaigns.db import session
+from campaigns.repo import get_campaign_by_name
+from dialogs.tts import PromptSpec
+from orchestrator.callflow import CallPlan
+from orchestrator.cli_common import UserError
+from orchestrator.dialer import Dialer, DialerOptions, RunStats
+from orchestrator.runtime import (
+    VOICES,
+    build_services,
+    capacity,
+    persona_picker,
+    sim_backend,
+    speaker,
+    worker_id,
+    worker_lock,
+)
+from orchestrator.session import Services, SessionConfig
+from orchestrator.settings import Settings
+from orchestrator.webhook import DeliveryStats, run_outbox
+from telephony.base import TelephonyBackend
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunRequest:
+    settings: Settings
+    engine: Engine
+    campaign: str
+    telephony: str = "sim"
+    until_done: bool = False
+    speed: float = 1.0
+    on_progress: Callable[[RunStats], None] | None = None
+    handle_signals: bool = True
+
+    def with_progress(self, fn: Callable[[RunStats], None]) -> RunRequest:
+        return dataclasses.replace(self, on_progress=fn)
+
+
+def asterisk_backend(
+    settings: Settings, services: Services, engine: Engine, cid: int
+) -> TelephonyBackend:
+    from telephony.ami import AmiConfig
+    from telephony.asterisk import AsteriskBackend, AsteriskConfig, SimulatedCustomers
+    from telephony.sandbox import Sandbox
+
+    secret = settings.ami_secret.get_secret_value() if settings.ami_secret else None
+    if secret is None:
+        box = Sandbox(settings.sandbox_dir)
+        if not box.secret_file.is_file():
+            raise UserError(
+                "no AMI secret: set OUTREACH_AMI_SECRET for your PBX, or start the sandbox with "
+                "`outreach asterisk sandbox up`"
+            )
+        secret = box.secret()
+    ami = AmiConfig(settings.ami_host, settings.ami_port, settings.ami_username, secret)
+    config = AsteriskConfig(
+        ami,
+        audiosocket_host=settings.audiosocket_host,
+        audiosocket_port=settings.audiosocket_port,
+        channel_template=settings.asterisk_channel,
+    )
+    customers = None
+    if settings.asterisk_simulated_customers:
+        pick = persona_picker(engine, cid)
+        customers = SimulatedCustomers(pick, services.script.language, speaker(services))
+    return AsteriskBackend(config, customers)
+
+
+async def _prerender(services: Services) -> None:
+    """Every fixed prompt of the script is synthesised before the first dial."""
+    voice = services.script.voice
+    fixed = [p.template for p in services.script.all_prompts() if p.fixed]
+    await services.prompts.prerender([PromptSpec(t, voice) for t in fixed])
+    VOICES.setdefault(services.script.language, voice)
+
+
+async def run_campaign(request: RunRequest) -> RunStats:
+    settings = request.settings
+    with session(request.engine) as s:
+        campaign = get_campaign_by_name(s, request.campaign)
+    assert campaign.id is not None
+    config = SessionConfig(speed=request.speed, max_call_s=settings.max_call_s)
+    services = await build_services(settings, request.engine, campaign.script_ref, config)
+    await _prerender(services)
+    if request.telephony == "asterisk":
+        backend = asterisk_backend(settings, services, request.engine, campaign.id)
+    else:
+        backend = sim_backend(request.engine, campaign.id, services, request.speed)
+    wid = worker_id(settings)
+    options = DialerOptions(
+        worker_id=wid,
+        until_done=request.until_done,
+        speed=request.speed,
+        capacity=capacity(settings),
+        handle_signals=request.handle_signals,
+        call_plan=CallPlan(
+            campaign.transfer_queue, settings.webhook_url is not None, settings.ring_timeout_s
+        ),
+    )
+    dialer = Dialer(request.engine, campaign.id, services, backend, options, request.on_progress)
+    with worker_lock(settings, wid):
+        async with anyio.create_task_group() as tg:
+            if settings.webhook_url:
+                key = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+                tg.start_soon(
+                    run_outbox, request.engine, settings.webhook_url, key, DeliveryStats()
+                )
+            stats = await dialer.run()
+            tg.cancel_scope.cancel()
+    return stats
