@@ -9,11 +9,12 @@ from __future__ import annotations
 from pathlib import Path
 from typing import Annotated
 
+import anyio
 import typer
 
 from orchestrator.cli_common import console, err_console, print_json, print_table, settings_of
 from orchestrator.settings import Settings
-from telephony.ami import AmiConfig
+from telephony.ami import Action, AmiClient, AmiConfig
 from telephony.asterisk import AsteriskConfig
 from telephony.sandbox import Sandbox, SandboxStatus, robot_context
 
@@ -115,3 +116,24 @@ def dialplan(
     settings = settings_of(ctx)
     address = audiosocket or f"{settings.audiosocket_host}:{settings.audiosocket_port}"
     typer.echo(robot_context(address, context), nl=False)
+
+
+@asterisk_app.command("check")
+def check(ctx: typer.Context, as_json: JsonOption = False) -> None:
+    """Log in to the configured AMI (settings ami_*) and Ping it: is the PBX reachable?"""
+    settings = settings_of(ctx)
+    config = asterisk_config(settings).ami
+
+    async def ping() -> tuple[str | None, float]:
+        async with AmiClient(config).running() as ami:
+            started = anyio.current_time()
+            await ami.send(Action("Ping"), within=5.0)
+            return ami.banner, anyio.current_time() - started
+
+    banner, seconds = anyio.run(ping)
+    report = {"ami_host": config.host, "ami_port": config.port, "ami_username": config.username,
+              "ami_protocol": banner, "ping_ms": round(seconds * 1000, 1)}  # fmt: skip
+    if as_json:
+        print_json(report)
+    else:
+        print_table("AMI check", ["", "value"], [(k, v) for k, v in report.items()])

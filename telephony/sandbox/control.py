@@ -97,7 +97,10 @@ class Sandbox:
             log("Asterisk is running but AMI does not answer: restarting it")
             self.down(log)
         self._require_root()
-        self.dir.mkdir(parents=True, exist_ok=True)
+        try:
+            self.dir.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise SandboxError(f"cannot use {self.dir} as the sandbox directory: {exc}") from exc
         rootfs.build(self.root, log, self.dir / "debootstrap.log")
         self._evict_other(log)
         self._install_configs(log)
@@ -191,15 +194,29 @@ class Sandbox:
                 _run(["umount", point])
 
     def _start(self, log: Callable[[str], None]) -> None:
+        # setsid --fork: Asterisk runs in its own session, reparented to init (who reaps it), so
+        # it outlives this CLI; its own pid file (inside the chroot) tells `down` whom to stop.
+        own_pid = self.root / "run" / "asterisk" / "asterisk.pid"
+        own_pid.unlink(missing_ok=True)
         with self.log_file.open("ab") as out:
-            proc = subprocess.Popen(
-                ["chroot", str(self.root), "asterisk", "-f", "-n"],
-                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT,
-                start_new_session=True,  # survives the CLI; `down` stops it by pid
+            done = subprocess.run(
+                ["setsid", "--fork", "chroot", str(self.root), "asterisk", "-f", "-n"],
+                stdin=subprocess.DEVNULL, stdout=out, stderr=subprocess.STDOUT, check=False,
             )  # fmt: skip
-        self.pid_file.write_text(f"{proc.pid}\n")
-        self._owner_file.write_text(f"{proc.pid} {self.dir}\n")
-        log(f"started Asterisk (pid {proc.pid}); console log {self.log_file}")
+        if done.returncode != 0:
+            raise SandboxError(f"could not start Asterisk; see {self.log_file}")
+        deadline = time.monotonic() + START_TIMEOUT_S
+        while not own_pid.is_file() or not own_pid.read_text().strip():
+            if time.monotonic() > deadline:
+                raise SandboxError(
+                    f"Asterisk wrote no pid file within {START_TIMEOUT_S:g} s. Last lines of "
+                    f"{self.log_file}:\n{_tail(self.log_file)}"
+                )
+            time.sleep(0.05)
+        pid = int(own_pid.read_text().strip())
+        self.pid_file.write_text(f"{pid}\n")
+        self._owner_file.write_text(f"{pid} {self.dir}\n")
+        log(f"started Asterisk (pid {pid}); console log {self.log_file}")
 
     def _wait_healthy(self) -> SandboxStatus:
         deadline = time.monotonic() + START_TIMEOUT_S
