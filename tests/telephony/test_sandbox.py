@@ -115,3 +115,12 @@ def test_down_leaves_nothing_and_up_twice_is_safe() -> None:
     assert second.exit_code == 0
     assert json.loads(second.stdout)["pid"] == json.loads(first.stdout)["pid"]
     assert len(_asterisk_mounts(sandbox.root)) == 2  # proc and dev, once each
+
+
+def test_a_half_built_root_is_never_used(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    partial = tmp_path / "asterisk-rootfs.partial"
+    (partial / "usr/sbin").mkdir(parents=True)
+    (partial / "usr/sbin/asterisk").write_text("")  # debootstrap got this far, then died
+    monkeypatch.setenv("OUTREACH_SANDBOX_ROOTFS", str(tmp_path / "asterisk-rootfs"))
+    status = Sandbox(tmp_path / "run").status()
+    assert status.rootfs == str(tmp_path / "asterisk-rootfs") and not status.rootfs_built

@@ -1,0 +1,46 @@
+"""The AMI client against the real sandbox Asterisk (never skipped: fails if it is not up)."""
+
+from __future__ import annotations
+
+import secrets
+
+import pytest
+
+from orchestrator.settings import load_settings
+from telephony.ami import Action, AmiActionError, AmiClient, AmiConfig, actions
+from telephony.sandbox import Sandbox
+
+pytestmark = pytest.mark.anyio
+
+
+@pytest.fixture(scope="module")
+def ami() -> AmiConfig:
+    sandbox = Sandbox(load_settings().sandbox_dir)
+    status = sandbox.status()
+    if not status.healthy:
+        pytest.fail(
+            f"the Asterisk sandbox is not running ({status.detail}): run `make services` or "
+            "`outreach asterisk sandbox up` (these tests are never skipped)"
+        )
+    return AmiConfig("127.0.0.1", status.ami_port, status.ami_username, sandbox.secret())
+
+
+async def test_setvar_then_getvar_round_trips_through_asterisk(ami: AmiConfig) -> None:
+    value = secrets.token_hex(8)
+    async with AmiClient(ami).running() as client:
+        await client.send(actions.setvar("OUTREACH_TEST_VALUE", value))
+        reply = await client.send(Action.of("Getvar", {"Variable": "OUTREACH_TEST_VALUE"}))
+    assert reply.get("Value") == value
+
+
+async def test_a_list_action_collects_its_events(ami: AmiConfig) -> None:
+    async with AmiClient(ami).running() as client:
+        listing = await client.send_list(actions.core_show_channels(), "CoreShowChannelsComplete")
+    assert all(e.get("Event") == "CoreShowChannel" for e in listing)
+
+
+async def test_asterisk_errors_come_back_as_action_errors(ami: AmiConfig) -> None:
+    async with AmiClient(ami).running() as client:
+        with pytest.raises(AmiActionError, match="refused Hangup"):
+            await client.send(actions.hangup("PJSIP/no-such-channel-0000"))
+        assert (await client.send(Action("Ping"))).get("Ping") == "Pong"  # still usable
