@@ -30,9 +30,27 @@ def main() -> int:
         engine.setProperty("voice", voice)
         engine.setProperty("rate", int(job["rate"]))
         engine.setProperty("pitch", int(job["pitch"]))
-        engine.save_to_file(job["text"], job["out"])
-        engine.runAndWait()  # queued files are lost unless each is run before the next
+        if not _render(engine, job["text"], job["out"]):
+            json.dump({"error": f"espeak-ng wrote no audio for {job['text']!r}"}, sys.stderr)
+            return 4
     return 0
+
+
+def _render(engine: object, text: str, out: str) -> bool:
+    """One file, waited for. pyttsx3's espeak driver runs espeak-ng in RETRIEVAL mode, which
+    synthesises on espeak's own thread: runAndWait() can return (and the process exit) before
+    the callback has written the WAV. espeak_Synchronize() waits for that thread."""
+    from pathlib import Path
+
+    from pyttsx3.drivers import _espeak
+
+    for _ in range(3):
+        engine.save_to_file(text, out)  # type: ignore[attr-defined]
+        engine.runAndWait()  # type: ignore[attr-defined]  # queued files are lost otherwise
+        _espeak.Synchronize()
+        if Path(out).is_file() and Path(out).stat().st_size > 44:
+            return True
+    return False
 
 
 if __name__ == "__main__":
