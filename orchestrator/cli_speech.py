@@ -48,9 +48,11 @@ def models_list(
     if as_json:
         print_json([i.as_dict() for i in infos])
         return
-    print_table("Speech recognition models", ["name", "language", "source", "grammar", "path"],
-                [(i.name, i.language, i.source, "yes" if i.grammar else "no", i.path)
-                 for i in infos])
+    print_table(
+        "Speech recognition models",
+        ["name", "language", "source", "grammar", "path"],
+        [(i.name, i.language, i.source, "yes" if i.grammar else "no", i.path) for i in infos],
+    )
 
 
 @models_app.command("add")
@@ -92,8 +94,9 @@ async def _verify(info: ModelInfo, cache_dir: Path) -> tuple[str, str]:
     voice = VOICES.get(info.language, "ko")
     prompt = await PromptCache(cache_dir, Pyttsx3Engine()).get(PromptSpec(said, voice))
     engine = await VoskEngine.load(info)
-    transcript = await transcribe_pcm(engine, Pcm(prompt.pcm, prompt.spec.sample_rate),
-                                      grammar if info.grammar else None)
+    transcript = await transcribe_pcm(
+        engine, Pcm(prompt.pcm, prompt.spec.sample_rate), grammar if info.grammar else None
+    )
     return said, transcript.text
 
 
@@ -124,9 +127,11 @@ def asr_transcribe(
     console.print(f"[bold]{result['text'] or '(nothing recognised)'}[/]")
     words = result["words"]
     assert isinstance(words, list)
-    print_table(f"{file.name}: {result['duration_s']} s, rtf {result['rtf']}",
-                ["word", "start", "end", "conf"],
-                [(w["word"], w["start"], w["end"], w["conf"]) for w in words])
+    print_table(
+        f"{file.name}: {result['duration_s']} s, rtf {result['rtf']}",
+        ["word", "start", "end", "conf"],
+        [(w["word"], w["start"], w["end"], w["conf"]) for w in words],
+    )
 
 
 @tts_app.command("say")
