@@ -6,6 +6,7 @@ secret comes from the settings/environment, else from the sandbox's stored secre
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 from typing import Annotated
 
@@ -33,15 +34,21 @@ def register(app: typer.Typer) -> None:
     app.add_typer(asterisk_app, name="asterisk")
 
 
-def asterisk_config(settings: Settings, audiosocket_port: int | None = None) -> AsteriskConfig:
-    """The asterisk backend's configuration from these settings."""
+def asterisk_config(
+    settings: Settings, audiosocket_port: int | None = None, channel_template: str | None = None
+) -> AsteriskConfig:
+    """The asterisk backend's configuration from these settings (`channel_template`: the
+    production trunk, e.g. "PJSIP/{digits}@carrier"; default the sandbox's simtrunk)."""
     secret = settings.ami_secret.get_secret_value() if settings.ami_secret else None
     if secret is None:
         secret = Sandbox(settings.sandbox_dir).secret()
     ami = AmiConfig(settings.ami_host, settings.ami_port, settings.ami_username, secret)
     port = settings.audiosocket_port if audiosocket_port is None else audiosocket_port
-    return AsteriskConfig(ami=ami, audiosocket_host=settings.audiosocket_host,
-                          audiosocket_port=port)  # fmt: skip
+    config = AsteriskConfig(ami=ami, audiosocket_host=settings.audiosocket_host,
+                            audiosocket_port=port)  # fmt: skip
+    if channel_template is not None:
+        config = dataclasses.replace(config, channel_template=channel_template)
+    return config
 
 
 def _sandbox(ctx: typer.Context, directory: Path | None) -> Sandbox:
