@@ -38,6 +38,7 @@ class Classification:
     cue: str | None = None
     negated: bool = False
     uncertain: bool = False
+    ambiguous: bool = False  # an answer and its opposite were both heard
 
 
 @dataclass(frozen=True)
@@ -91,6 +92,10 @@ class IntentClassifier:
         if not hits:
             return Classification(NO_MATCH, uncertain=confidence < min_confidence)
         best = max(hits, key=lambda h: (h.priority, h.end - h.start, h.start))
+        if any(self._contradicts(best, other) for other in hits):
+            # "네 아니요", "yes no": both an answer and its opposite; ask again rather than guess.
+            return Classification(NO_MATCH, uncertain=confidence < min_confidence,
+                                  ambiguous=True)
         return Classification(
             best.intent,
             best.cue,
@@ -122,6 +127,10 @@ class IntentClassifier:
             if resolved.intent in valid:
                 out.append(resolved)
         return out
+
+    def _contradicts(self, a: _Hit, b: _Hit) -> bool:
+        return (self.intents[a.intent].negated == b.intent
+                or self.intents[b.intent].negated == a.intent)
 
     def _token_starts(self, text: str) -> dict[str, list[int]]:
         """Where each whole word starts in the compact (spaceless) text; empty for English."""

@@ -65,12 +65,24 @@ def list_scripts(as_json: JsonOpt = False) -> None:
     """The bundled scripts (usable by name wherever a script file is asked)."""
     scripts = [load_script(name) for name in bundled_scripts()]
     if as_json:
-        print_json([{"name": s.name, "language": s.language, "voice": s.voice,
-                     "states": len(s.states), "variables": s.variables} for s in scripts])
+        print_json(
+            [
+                {
+                    "name": s.name,
+                    "language": s.language,
+                    "voice": s.voice,
+                    "states": len(s.states),
+                    "variables": s.variables,
+                }
+                for s in scripts
+            ]
+        )
         return
-    print_table("Bundled scripts", ["name", "language", "voice", "states", "variables"],
-                [[s.name, s.language, s.voice, len(s.states), ", ".join(s.variables)]
-                 for s in scripts])
+    print_table(
+        "Bundled scripts",
+        ["name", "language", "voice", "states", "variables"],
+        [[s.name, s.language, s.voice, len(s.states), ", ".join(s.variables)] for s in scripts],
+    )
 
 
 @script_app.command("check")
@@ -85,8 +97,10 @@ def check(file: FileArg, as_json: JsonOpt = False) -> None:
         for issue in report.warnings:
             out(f"[yellow]warning:[/] {issue}")
         verdict = "[green]ok[/]" if report.ok else "[bold red]failed[/]"
-        out(f"{verdict}: {report.file}: {report.states} states, "
-                      f"{len(report.errors)} errors, {len(report.warnings)} warnings")
+        out(
+            f"{verdict}: {report.file}: {report.states} states, "
+            f"{len(report.errors)} errors, {len(report.warnings)} warnings"
+        )
     if not report.ok:
         raise typer.Exit(1)
 
@@ -96,7 +110,7 @@ def run(
     file: FileArg,
     say: Annotated[
         list[str] | None,
-        typer.Option("--say", help="The customer's next answer (repeatable; \"\" is silence)."),
+        typer.Option("--say", help='The customer\'s next answer (repeatable; "" is silence).'),
     ] = None,
     var: VarOpt = None,
     as_json: JsonOpt = False,
@@ -110,8 +124,9 @@ def run(
     for turn in result["turns"]:
         out(f"[cyan]robot:[/] {turn['robot']}")
         if turn["intent"] is not None:
-            out(f"[green]customer:[/] {turn['customer'] or '(silence)'}  "
-                          f"[dim]→ {turn['intent']}[/]")
+            out(
+                f"[green]customer:[/] {turn['customer'] or '(silence)'}  [dim]→ {turn['intent']}[/]"
+            )
     print_score(engine)
 
 
@@ -130,8 +145,13 @@ def simulate(engine: DialogEngine, answers: list[str]) -> dict[str, Any]:
         event: Event = Utterance(text, 1.0, t) if text.strip() else Silence(t)
         commands = engine.handle(event)
         heard = heard_of(commands)
-        turns.append({"robot": robot, "customer": text if text.strip() else None,
-                      "intent": heard.intent if heard else "silence"})
+        turns.append(
+            {
+                "robot": robot,
+                "customer": text if text.strip() else None,
+                "intent": heard.intent if heard else "silence",
+            }
+        )
         robot = robot_text(commands)
     if robot:
         turns.append({"robot": robot, "customer": None, "intent": None})
@@ -148,14 +168,18 @@ def simulate(engine: DialogEngine, answers: list[str]) -> dict[str, Any]:
 def print_score(engine: DialogEngine) -> None:
     score = engine.score()
     grade = f", grade {score.grade}" if score.grade else ""
-    out(f"outcome: [bold]{engine.outcome or '(in progress)'}[/]  "
-                  f"score: [bold]{score.score}[/] ({score.tier}{grade})")
+    out(
+        f"outcome: [bold]{engine.outcome or '(in progress)'}[/]  "
+        f"score: [bold]{score.score}[/] ({score.tier}{grade})"
+    )
     for item in score.breakdown:
         out(f"  {item.points:+d}  {item.reason}")
 
 
-CHAT_HELP = ("Type the customer's answer. Empty line: silence. /dtmf N: a key press. "
-             "/bye: hang up. Ctrl-D ends too.")
+CHAT_HELP = (
+    "Type the customer's answer. Empty line: silence. /dtmf N: a key press. "
+    "/bye: hang up. Ctrl-D ends too."
+)
 
 
 @script_app.command("chat")
@@ -176,8 +200,7 @@ def chat(file: FileArg, var: VarOpt = None) -> None:
         if heard is not None:
             score = engine.score()
             doubt = " (uncertain)" if heard.uncertain else ""
-            out(f"  [dim]intent: {heard.intent}{doubt}   score: {score.score} "
-                          f"({score.tier})[/]")
+            out(f"  [dim]intent: {heard.intent}{doubt}   score: {score.score} ({score.tier})[/]")
         show(commands)
     print_score(engine)
 
@@ -211,5 +234,3 @@ def vars_of(command: Command) -> str:
 def register(app: typer.Typer) -> None:
     """Attach `outreach script ...`."""
     app.add_typer(script_app, name="script")
-
-

@@ -88,3 +88,20 @@ def test_low_confidence_is_uncertain_and_nothing_is_no_match() -> None:
     assert (doubtful.intent, doubtful.uncertain) == ("yes", True)
     assert clf.classify("", everything).intent == NO_MATCH
     assert clf.classify("음...", everything).intent == NO_MATCH
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("ko-dormant-deposit", "네 아니요"), ("cmn-dormant-deposit", "好的 不是"),
+     ("en-dormant-deposit", "yes no"), ("en-dormant-deposit", "interested, not interested")],
+)
+def test_an_answer_and_its_opposite_together_is_no_match(name: str, text: str) -> None:
+    clf, everything = classifier(name)
+    result = clf.classify(text, everything)
+    assert (result.intent, result.ambiguous) == (NO_MATCH, True)
+
+
+def test_a_negative_with_an_unrelated_no_is_not_ambiguous() -> None:
+    clf, everything = classifier("en-dormant-deposit")
+    assert clf.classify("no, I'm not interested", everything).intent == "not_interested"
+    assert clf.classify("yes no stop calling", everything).intent == "opt_out"

@@ -23,8 +23,11 @@ from tests.dialogs.walk import feed, paths_to_states, say
 
 NAME = "ko-dormant-deposit"
 # Canonical answers espeak-ng's Korean voice gets through the model in the script's grammar.
-# 싫어요 and 나중에 do not (heard as 세요 / 아니요): measured in docs/dialogs.md.
-RECOGNISED = ["yes", "no", "interested", "who", "opt_out", "human"]
+# 누구세요 does not (heard as "네 아니요" at every pitch tried): measured in docs/dialogs.md.
+RECOGNISED = ["yes", "no", "interested", "not_interested", "later", "opt_out", "human"]
+# The voice the project speaks with (dialogs.tts defaults, mirrored here: the tests of this
+# package do not import the synthesis subpackage): espeak-ng pitch 70, 150 words per minute.
+PITCH, RATE = "70", "150"
 
 
 @pytest.fixture(scope="module")
@@ -35,7 +38,8 @@ def model() -> vosk.Model:
 
 def speech_8k(text: str, tmp_path: Path) -> bytes:
     wav = tmp_path / "answer.wav"
-    subprocess.run(["espeak-ng", "-v", "ko", "-w", str(wav), text], check=True, timeout=60)
+    subprocess.run(["espeak-ng", "-v", "ko", "-p", PITCH, "-s", RATE, "-w", str(wav), text],
+                   check=True, timeout=60)
     with wave.open(str(wav)) as w:
         rate = w.getframerate()
         pcm = np.frombuffer(w.readframes(w.getnframes()), dtype=np.int16)
@@ -94,26 +98,26 @@ def test_spoken_canonical_answers_become_the_right_intent(
         assert (heard.intent, heard.uncertain) == (intent, False), (state, intent, text)
 
 
-@pytest.mark.parametrize("state", ["reason", "offer"])
-def test_a_misheard_refusal_is_asked_again_not_acted_on(
+@pytest.mark.parametrize("state", ["greeting", "reason", "offer"])
+def test_misheard_who_is_calling_is_asked_again_not_taken_as_no(
     model: vosk.Model, tmp_path: Path, state: str
 ) -> None:
     engine = DialogEngine(load_script(NAME), {"name": "김민수"})
     commands = engine.start(0.0) + feed(engine, say(NAME, *paths_to_states(NAME)[state]))
     listen = commands[-1]
     assert isinstance(listen, Listen)
-    text, confidence = recognise(model, listen.phrases, speech_8k("싫어요", tmp_path))
+    text, confidence = recognise(model, listen.phrases, speech_8k("누구세요", tmp_path))
     heard = engine.handle(Utterance(text, confidence, 30.0))[0]
     assert isinstance(heard, IntentRecognised)
-    assert heard.intent in ("not_interested", "no_match"), text
-    assert engine.state == state or heard.intent == "not_interested"
+    assert heard.intent in ("who", "no_match"), text
+    assert engine.state == state
 
 
 def test_busy_is_heard_as_later(model: vosk.Model, tmp_path: Path) -> None:
-    # The canonical 나중에 is not recognised from espeak-ng speech; 바빠서 ("I'm busy") is.
+    # 바빠서 ("I'm busy") is the second grammar phrase of `later`.
     engine = DialogEngine(load_script(NAME), {"name": "김민수"})
     listen = engine.start(0.0)[-1]
     assert isinstance(listen, Listen)
     text, confidence = recognise(model, listen.phrases, speech_8k("바빠서", tmp_path))
     engine.handle(Utterance(text, confidence, 5.0))
-    assert engine.outcome == "callback"
+    assert (text, engine.outcome) == ("바빠서", "callback")
