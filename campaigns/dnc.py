@@ -1,0 +1,144 @@
+"""The do-not-call list: numbers (E.164) that no campaign may ever dial again.
+
+Adding a number also stops every contact already imported with it, in every campaign (status
+"dnc", no longer queued), so the list takes effect at once; the dialer checks the list again
+when it claims contacts. Adding is idempotent: a number already listed keeps its first reason.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from pathlib import Path
+
+import sqlalchemy as sa
+from sqlmodel import Session, col, select
+
+from campaigns.errors import InvalidInput
+from campaigns.importer import read_table
+from campaigns.models import Contact, DncEntry
+from campaigns.phones import PhoneNormalizer
+
+_CHUNK = 500  # numbers per IN (...) list: well under every backend's parameter limit
+# A contact in one of these states would still be dialled; done/exhausted ones are left as
+# they were (their history stays readable) but are taken off the queue all the same.
+_STOPPABLE = ("new", "retry", "calling")
+
+
+def _chunks(items: list[str]) -> Iterable[list[str]]:
+    for i in range(0, len(items), _CHUNK):
+        yield items[i : i + _CHUNK]
+
+
+def add_dnc(
+    session: Session,
+    phones_e164: Iterable[str],
+    reason: str,
+    source: str | None = None,
+    *,
+    now: datetime | None = None,
+) -> int:
+    """List the numbers (already E.164) and stop their contacts; commit. Returns how many were new.
+
+    `source` says where the entry came from: "cli", "import", or "call:<attempt id>".
+    """
+    phones = sorted({p for p in phones_e164 if p})
+    if not reason.strip():
+        raise InvalidInput("a do-not-call entry needs a reason")
+    for p in phones:
+        if not (p.startswith("+") and p[1:].isdigit()):
+            raise InvalidInput(f"{p!r} is not an E.164 number (normalise it first)")
+    now = now or datetime.now(UTC)
+    dnc: sa.Table = DncEntry.__table__  # type: ignore[attr-defined]  # sqlmodel sets it
+    contacts: sa.Table = Contact.__table__  # type: ignore[attr-defined]
+    conn = session.connection()
+    added = 0
+    for chunk in _chunks(phones):
+        listed = set(conn.execute(sa.select(dnc.c.phone).where(dnc.c.phone.in_(chunk))).scalars())
+        new = [p for p in chunk if p not in listed]
+        if new:
+            # ON CONFLICT DO NOTHING: a concurrent writer listing the same number is not an error.
+            insert = _insert_ignore(conn, dnc)
+            rows = [{"phone": p, "reason": reason, "source": source, "added_at": now} for p in new]
+            conn.execute(insert, rows)
+            added += len(new)
+        conn.execute(
+            sa.update(contacts)
+            .where(contacts.c.phone.in_(chunk), contacts.c.status.in_(_STOPPABLE))
+            .values(status="dnc", queued=False)
+        )
+        conn.execute(
+            sa.update(contacts)
+            .where(contacts.c.phone.in_(chunk), contacts.c.queued.is_(True))
+            .values(queued=False)
+        )
+    session.commit()
+    return added
+
+
+def _insert_ignore(conn: sa.Connection, table: sa.Table) -> sa.Insert:
+    if conn.dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert as pg_insert
+
+        return pg_insert(table).on_conflict_do_nothing(index_elements=["phone"])
+    if conn.dialect.name == "sqlite":
+        from sqlalchemy.dialects.sqlite import insert as sqlite_insert
+
+        return sqlite_insert(table).on_conflict_do_nothing(index_elements=["phone"])
+    return sa.insert(table)
+
+
+@dataclass(frozen=True)
+class DncImportResult:
+    rows: int
+    added: int
+    already_listed: int
+    invalid: int
+    invalid_rows: list[tuple[int, str]] = field(default_factory=list)  # (line, what was there)
+
+
+def import_dnc_file(
+    session: Session,
+    path: Path,
+    *,
+    region: str = "KR",
+    reason: str = "do-not-call list import",
+    source: str = "import",
+    encoding: str | None = None,
+    now: datetime | None = None,
+) -> DncImportResult:
+    """List every valid number of a CSV/XLSX file (a phone column, or numbers in column one).
+
+    Rows that are not valid numbers are counted and returned, never listed; the valid ones are
+    added in one transaction.
+    """
+    phones = PhoneNormalizer(region)
+    table = read_table(path, region=phones.region, encoding=encoding, header_optional=True)
+    valid: list[str] = []
+    invalid: list[tuple[int, str]] = []
+    rows = 0
+    try:
+        for line, cells in table.rows:
+            rows += 1
+            raw = cells[table.columns.phone].strip() if table.columns.phone < len(cells) else ""
+            e164 = phones.e164(raw) if raw else None
+            if e164 is None:
+                invalid.append((line, raw))
+            else:
+                valid.append(e164)
+    finally:
+        table.close()
+    added = add_dnc(session, valid, reason, source, now=now)
+    return DncImportResult(rows, added, len(set(valid)) - added, len(invalid), invalid)
+
+
+def list_dnc(session: Session) -> list[DncEntry]:
+    """Every listed number, oldest first."""
+    q = select(DncEntry).order_by(col(DncEntry.added_at), col(DncEntry.phone))
+    return list(session.exec(q))
+
+
+def is_blocked(session: Session, phone: str) -> DncEntry | None:
+    """The entry listing this E.164 number, or None when it may be called."""
+    return session.get(DncEntry, phone)
