@@ -107,4 +107,5 @@ def _report(
             transferred=transferred,
             callback_at=callback_at,
         )
-    return CallReport(result, conv.turns, lead, opt_out=conv.opt_out, webhook=plan.webhook)
+    extra = {"latencies_s": conv.latencies_s}
+    return CallReport(result, conv.turns, lead, conv.opt_out, plan.webhook, extra)

@@ -274,7 +274,56 @@ def print_report(name: str, data: dict[str, Any]) -> None:
     print_table("Leads by tier", ["tier", "leads"], sorted(data["leads_by_tier"].items()))
 
 
+def demo(
+    ctx: typer.Context,
+    speed: Annotated[float, typer.Option(help="Simulated time runs this many times faster.")] = 2.0,
+    channels: Annotated[int, typer.Option(help="Calls at once.")] = 10,
+    as_json: JsonOpt = False,
+) -> None:
+    """The whole job on the embedded defaults: a campaign with the Korean script, a bundled list
+    of 30 customers (every persona), dialled on simulated customers with the real recogniser,
+    synthesiser and dialog; ends with the report and the lead queue."""
+    from orchestrator.demo import CAMPAIGN, import_summary, prepare
+
+    setup = prepare(settings_of(ctx), channels)
+    imported = import_summary(setup.imported)
+    if not as_json:
+        console.print(f"[bold]outreach demo[/] in {setup.settings.home}")
+        print_table("List import", ["", "rows"], list(imported.items()))
+        console.print("dialling simulated customers (real vosk + espeak-ng + dialog engine) ...")
+    request = RunRequest(setup.settings, setup.engine, CAMPAIGN, "sim", True, speed)
+    stats = run_with_display(request, as_json)
+    cid = _campaign_id_in(setup.engine, CAMPAIGN)
+    funnel = qa.funnel(setup.engine, cid)
+    queue = leads.list_leads(setup.engine, cid)
+    setup.engine.dispose()
+    if as_json:
+        print_json({"import": imported, "run": stats.as_json(), "report": funnel, "leads": queue})
+        return
+    print_report(CAMPAIGN, funnel)
+    print_table(
+        "Lead queue (hot first)",
+        ["id", "tier", "score", "status", "name", "summary"],
+        [
+            (r["id"], r["tier"], r["score"], r["status"], r["name"], r["summary"][:70])
+            for r in queue
+        ],
+    )
+    home = setup.settings.home
+    console.print(
+        f"Look closer: outreach --home {home} calls list | calls show ID | leads next --agent me"
+    )
+
+
+def _campaign_id_in(engine: Any, name: str) -> int:
+    with session(engine) as s:
+        cid = get_campaign_by_name(s, name).id
+    assert cid is not None
+    return cid
+
+
 def register(app: typer.Typer) -> None:
     app.command("run")(run)
+    app.command("demo")(demo)
     app.add_typer(leads_app, name="leads")
     app.add_typer(calls_app, name="calls")

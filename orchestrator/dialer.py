@@ -104,6 +104,7 @@ class Dialer:
         self.stats = RunStats(campaign=str(campaign_id))
         self._stopping = False
         self._wake = anyio.Event()
+        self._started = 0.0
 
     async def _db(self, fn: Callable[..., T], *args: object) -> T:
         return await anyio.to_thread.run_sync(fn, *args, limiter=DB)
@@ -114,8 +115,12 @@ class Dialer:
             self.stats.stopped_by = reason
             self._wake.set()
 
+    def _progress(self) -> None:
+        self.stats.elapsed_s = anyio.current_time() - self._started
+        self.on_progress(self.stats)
+
     async def run(self) -> RunStats:
-        started = anyio.current_time()
+        self._started = started = anyio.current_time()
         campaign = await self._db(get_campaign_session, self.engine, self.campaign_id)
         self.stats.campaign = campaign.name
         self.pacer = PacerConfig(campaign.max_channels, campaign.cps * self.opts.speed,
@@ -162,7 +167,7 @@ class Dialer:
                     self.stats.dialled += 1
                     last_dial = now
                     calls.start_soon(self._call, claim)
-                self.on_progress(self.stats)
+                self._progress()
                 with anyio.move_on_after(p.wait_s):
                     await self._wake.wait()
                 self._wake = anyio.Event()
@@ -200,7 +205,8 @@ class Dialer:
         self.stats.answered += r.outcome == "answered"
         self.stats.leads += lead_id is not None
         self.stats.opt_outs += report.opt_out
-        self.on_progress(self.stats)
+        self.stats.latencies_s.extend(report.extra.get("latencies_s", []))
+        self._progress()
         self._wake.set()
 
     async def _watch_status(self) -> None:
