@@ -27,9 +27,7 @@ from pathlib import Path
 from typing import IO, Any
 from zoneinfo import ZoneInfo
 
-import openpyxl
 import sqlalchemy as sa
-from openpyxl.utils.exceptions import InvalidFileException
 from sqlmodel import Session
 
 from campaigns.db import IMMEDIATE
@@ -240,6 +238,9 @@ def _xl_str(value: object) -> str:
 
 
 def _xlsx_table(path: Path, header_optional: bool) -> Table:
+    import openpyxl  # only when a workbook comes: it is slow to import
+    from openpyxl.utils.exceptions import InvalidFileException
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles it cannot read
