@@ -9,7 +9,14 @@ from typing import Annotated
 
 import typer
 
-from orchestrator import cli_campaigns, cli_run, cli_script, cli_speech, cli_telephony
+from orchestrator import (
+    cli_campaigns,
+    cli_contacts,
+    cli_run,
+    cli_script,
+    cli_speech,
+    cli_telephony,
+)
 from orchestrator.cli_common import GlobalOptions, err_console
 
 app = typer.Typer(
@@ -35,7 +42,7 @@ def _global(
     ctx.obj = GlobalOptions(db, home, config)
 
 
-for module in (cli_campaigns, cli_run, cli_script, cli_speech, cli_telephony):
+for module in (cli_campaigns, cli_contacts, cli_run, cli_script, cli_speech, cli_telephony):
     module.register(app)
 
 

@@ -139,7 +139,7 @@ class CallSession:
         cfg = self.svc.config
         async with anyio.create_task_group() as tg:
             tg.start_soon(self._hear, send)
-            with anyio.move_on_after(cfg.max_call_s / cfg.speed) as scope:
+            with recv, anyio.move_on_after(cfg.max_call_s / cfg.speed) as scope:
                 await self._converse(recv)
             if scope.cancelled_caught:
                 self.conv.outcome = self.conv.outcome or "no_response"
