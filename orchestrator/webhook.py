@@ -14,6 +14,7 @@ import json
 import logging
 import time
 from dataclasses import dataclass
+from datetime import datetime
 
 import anyio
 import httpx
@@ -36,10 +37,15 @@ class DeliveryStats:
 
 
 async def deliver_once(
-    engine: Engine, url: str, secret: str, client: httpx.AsyncClient, stats: DeliveryStats
+    engine: Engine,
+    url: str,
+    secret: str,
+    client: httpx.AsyncClient,
+    stats: DeliveryStats,
+    now: datetime | None = None,
 ) -> int:
     """Try every due message once; returns how many were delivered."""
-    batch = await anyio.to_thread.run_sync(outbox.pending, engine)
+    batch = await anyio.to_thread.run_sync(outbox.pending, engine, now)
     sent = 0
     for msg in batch:
         body = json.dumps(msg.payload, ensure_ascii=False, sort_keys=True).encode()
@@ -62,7 +68,7 @@ async def deliver_once(
             stats.delivered += 1
             sent += 1
         else:
-            await anyio.to_thread.run_sync(outbox.failed, engine, msg.id, error)
+            await anyio.to_thread.run_sync(outbox.failed, engine, msg.id, error, now)
             stats.failed += 1
             log.warning("webhook delivery %s failed (%s); it will be retried", msg.id, error)
     return sent
