@@ -84,6 +84,11 @@ class AmiClient:
         return self._conn is not None
 
     @property
+    def connection_number(self) -> int | None:
+        """1 for the first connection, one more per reconnection; None while disconnected."""
+        return self._conn.number if self._conn else None
+
+    @property
     def banner(self) -> str | None:
         return self._conn.banner if self._conn else None
 

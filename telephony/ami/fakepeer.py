@@ -109,6 +109,9 @@ class CuttingProxy:
     sent: list[Message] = field(default_factory=list)
     cut_after_originate: bool = False
     cuts: int = 0
+    outage_s: float = 0.0
+    _muted: bool = False
+    _down_until: float = 0.0
     _pairs: list[tuple[SocketStream, SocketStream]] = field(default_factory=list)
 
     @asynccontextmanager
@@ -123,20 +126,26 @@ class CuttingProxy:
                 tg.cancel_scope.cancel()
 
     async def cut(self) -> None:
-        """Close every proxied connection at once (both directions)."""
+        """Close every proxied connection at once (both directions); for `outage_s` after it,
+        new connections are closed on arrival (the network is still down)."""
         self.cuts += 1
+        self._down_until = anyio.current_time() + self.outage_s
         for client, upstream in list(self._pairs):
             await client.aclose()
             await upstream.aclose()
 
     async def _serve(self, client: SocketStream) -> None:
+        if anyio.current_time() < self._down_until:
+            await client.aclose()
+            return
         async with client, await anyio.connect_tcp("127.0.0.1", self.upstream_port) as upstream:
             pair = (client, upstream)
             self._pairs.append(pair)
+            self._muted = False
             try:
                 async with anyio.create_task_group() as tg:
                     tg.start_soon(self._pump_actions, client, upstream, tg)
-                    tg.start_soon(_pump, upstream, client, tg)
+                    tg.start_soon(self._pump_replies, upstream, client, tg)
             finally:
                 self._pairs.remove(pair)
 
@@ -144,13 +153,25 @@ class CuttingProxy:
         parser = Parser(expect_banner=False, accept_actions=True)
         with suppress(*_CLOSED):
             async for data in src:
-                await dst.send(data)
-                actions = parser.feed(data)
-                self.sent += [a for a in actions if isinstance(a, Message)]
-                names = [(a.get("Action") or "").lower() for a in actions if isinstance(a, Message)]
-                if self.cut_after_originate and "originate" in names:
+                actions = [a for a in parser.feed(data) if isinstance(a, Message)]
+                self.sent += actions
+                names = [(a.get("Action") or "").lower() for a in actions]
+                cut = self.cut_after_originate and "originate" in names
+                if cut:
+                    # From here nothing Asterisk says reaches the client: its answer to this
+                    # Originate and the call's events are lost, as in a real outage.
+                    self._muted = True
                     self.cut_after_originate = False
+                await dst.send(data)
+                if cut:
                     await self.cut()
+        tg.cancel_scope.cancel()
+
+    async def _pump_replies(self, src: SocketStream, dst: SocketStream, tg: TaskGroup) -> None:
+        with suppress(*_CLOSED):
+            async for data in src:
+                if not self._muted:
+                    await dst.send(data)
         tg.cancel_scope.cancel()
 
     def originates(self) -> list[Message]:
@@ -159,9 +180,3 @@ class CuttingProxy:
 
 _CLOSED = (anyio.EndOfStream, anyio.BrokenResourceError, anyio.ClosedResourceError, OSError)
 
-
-async def _pump(src: SocketStream, dst: SocketStream, tg: TaskGroup) -> None:
-    with suppress(*_CLOSED):
-        async for data in src:
-            await dst.send(data)
-    tg.cancel_scope.cancel()

@@ -139,6 +139,7 @@ class AsteriskBackend:
         self._tg.start_soon(self._track, call, deadline)
         try:
             await self.ami.send(action, action_id=attempt)
+            call.sent_on = self.ami.connection_number
         except AmiActionError as exc:
             call.decide(DialResult(DialOutcome.FAILED, detail=str(exc)))
         except (AmiConnectionError, AmiTimeout) as exc:
@@ -188,7 +189,7 @@ class AsteriskBackend:
         async for item in events:
             if isinstance(item, ConnectionNotice):
                 if item.state == "connected" and self._tg is not None:
-                    self._tg.start_soon(self._reconcile)
+                    self._tg.start_soon(self._reconcile, item.connection)
                 continue
             call = self._calls.get(_attempt_of(item) or "")
             if call is not None:
@@ -196,10 +197,15 @@ class AsteriskBackend:
                 if item.name == "Hangup" and call.decided:
                     self._calls.pop(call.attempt_id, None)
 
-    async def _reconcile(self) -> None:
-        """After a reconnect: an undecided attempt with no channel left is UNKNOWN (missed events
-        cannot be replayed); one whose channel still exists keeps waiting for its events."""
-        undecided = [c for c in self._calls.values() if not c.decided and c.audio is None]
+    async def _reconcile(self, connection: int) -> None:
+        """After a reconnect: an undecided attempt placed before it with no channel left is
+        UNKNOWN (missed events cannot be replayed); one whose channel still exists keeps waiting.
+        Attempts placed on the new connection are left alone: their channel may not exist yet."""
+        undecided = [
+            c for c in self._calls.values()
+            if not c.decided and c.audio is None
+            and (c.send_uncertain or (c.sent_on is not None and c.sent_on < connection))
+        ]  # fmt: skip
         if not undecided:
             return
         try:

@@ -65,6 +65,7 @@ class AsteriskCall:
         self.ended = anyio.Event()  # failed or hung up: the events side has something to say
         self.answered_by_pbx = False
         self.send_uncertain = False  # the Originate's connection dropped before Asterisk answered
+        self.sent_on: int | None = None  # the AMI connection number Asterisk accepted it on
         self.audio: AudioSocketCall | None = None
         self.agent_answered = anyio.Event()
         self._result: DialResult | None = None

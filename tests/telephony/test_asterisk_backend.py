@@ -212,3 +212,18 @@ async def test_a_cut_ami_connection_mid_campaign_loses_and_repeats_no_attempt(
     ids = [o.get("ChannelId") for o in proxy.originates()]
     assert sorted(ids) == sorted(c.attempt_id for c in calls)  # each sent once, none again
     assert answered == {"+821055500001": 1, "+821055500002": 1}  # each customer rang once
+
+
+async def test_a_call_that_ended_unseen_during_the_outage_is_unknown_not_redialled(
+    ami: AmiConfig,
+) -> None:
+    async with CuttingProxy(ami.port, outage_s=1.5).running() as proxy:
+        b = backend(ami, port=proxy.port)
+        async with b.running():
+            proxy.cut_after_originate = True  # Asterisk dials; its answer and events are lost
+            # ...and the busy call is over long before the 1.5 s outage ends.
+            call = await b.originate(request(numbers.BUSY))
+            result = await call.result()
+    assert result.outcome is DialOutcome.UNKNOWN
+    assert result.detail is not None and "not dialled again" in result.detail
+    assert len(proxy.originates()) == 1
