@@ -10,6 +10,7 @@ Typical use by the call session:
 """
 
 from asr_models.audio import TELEPHONY_RATE, Pcm, Resampler, read_wav, resample
+from asr_models.capacity import load_capacity, realtime_streams, save_capacity
 from asr_models.errors import (
     AsrError,
     AudioFormatError,
@@ -59,6 +60,9 @@ __all__ = [
     "Word",
     "check_layout",
     "install",
+    "load_capacity",
+    "realtime_streams",
+    "save_capacity",
     "list_models",
     "read_wav",
     "resample",

@@ -22,51 +22,27 @@ from pathlib import Path
 import anyio
 
 from asr_models import TurnListener, Utterance, VoskEngine, resolve
-from dialogs.tts import PromptCache, PromptSpec, Pyttsx3Engine
+from asr_models.capacity import decode_call, realtime_streams
+from dialogs.tts import PromptCache, Pyttsx3Engine
+from orchestrator.capacity import ANSWERS
+from orchestrator.capacity import build_call as build_call_audio
 
-ANSWERS = ["네", "아니요", "좋아요", "싫어요", "나중에"]
 FRAME = 320
 
 
 async def build_call(seconds: float) -> bytes:
-    """Caller audio: an answer, then about twice its length of silence, repeated."""
     cache = PromptCache(Path(tempfile.mkdtemp(prefix="bench-asr-")), Pyttsx3Engine())
-    prompts = await cache.prerender([PromptSpec(a, "ko") for a in ANSWERS])
-    out = b""
-    i = 0
-    while len(out) < seconds * 16000:
-        pcm = prompts[i % len(prompts)].pcm
-        out += pcm + bytes(max(2 * len(pcm), 16000))
-        i += 1
-    return out[: int(seconds * 16000)]
+    return await build_call_audio(cache, seconds)
 
 
 async def decode(engine: VoskEngine, audio: bytes, grammar: bool, vad: bool) -> float:
     """One stream, as fast as possible; returns wall seconds."""
-    began = time.perf_counter()
-    phrases = ANSWERS if grammar else None
-    if vad:
-        listener = TurnListener(engine.open_stream(8000))
-        listener.expect(phrases)
-        for i in range(0, len(audio), FRAME):
-            await listener.feed(audio[i:i + FRAME])
-        await listener.close()
-    else:
-        stream = engine.open_stream(8000, phrases)
-        for i in range(0, len(audio), FRAME * 5):  # 100 ms chunks, as the listener decodes
-            await stream.push(audio[i:i + FRAME * 5])
-        await stream.finish()
-    return time.perf_counter() - began
+    return await decode_call(engine, audio, ANSWERS if grammar else None, vad)
 
 
 async def capacity(engine: VoskEngine, audio: bytes, grammar: bool, vad: bool,
                    streams: int) -> float:
-    began = time.perf_counter()
-    async with anyio.create_task_group() as tg:
-        for _ in range(streams):
-            tg.start_soon(decode, engine, audio, grammar, vad)
-    wall = time.perf_counter() - began
-    return streams * len(audio) / 16000 / wall
+    return await realtime_streams(engine, audio, ANSWERS if grammar else None, vad, streams)
 
 
 async def paced_call(engine: VoskEngine, audio: bytes, offset_s: float,

@@ -100,6 +100,29 @@ async def _verify(info: ModelInfo, cache_dir: Path) -> tuple[str, str]:
     return said, transcript.text
 
 
+@asr_app.command("capacity")
+def asr_capacity(
+    ctx: typer.Context,
+    seconds: Annotated[float, typer.Option(help="Length of the test call.")] = 20.0,
+    streams: Annotated[int | None, typer.Option(help="Calls decoded at once.")] = None,
+    as_json: Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")] = False,
+) -> None:
+    """Measure how many calls this machine recognises in real time; the dialer then takes at
+    most 80 % of that many calls at once."""
+    from asr_models import load_capacity
+    from orchestrator.capacity import measure
+
+    settings = settings_of(ctx)
+    with console.status("decoding test calls ..."):
+        result = anyio.run(measure, settings.home, settings.models_dir, settings.asr_model,
+                           seconds, streams)  # fmt: skip
+    result["max_calls"] = load_capacity(settings.home)
+    if as_json:
+        print_json(result)
+    else:
+        print_table("Recognition capacity", ["", "value"], list(result.items()))
+
+
 @asr_app.command("transcribe")
 def asr_transcribe(
     ctx: typer.Context,

@@ -14,7 +14,7 @@ import anyio
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from asr_models import VoskEngine, resolve
+from asr_models import VoskEngine, load_capacity, resolve
 from campaigns.calls import add_dnc_entry
 from campaigns.db import write_connection
 from campaigns.models import Contact
@@ -58,17 +58,9 @@ def worker_lock(settings: Settings, wid: str) -> Iterator[None]:
 
 
 def capacity(settings: Settings) -> int:
-    """Concurrent calls this worker may take: measured by `outreach asr capacity`, else a
-    conservative default per core."""
-    try:
-        from asr_models import load_capacity  # type: ignore[attr-defined,unused-ignore]
-    except ImportError:
-        measured = None
-    else:
-        measured = load_capacity(settings.home)
-    if measured:
-        return int(measured)
-    return DEFAULT_CAPACITY_PER_CORE * (os.cpu_count() or 1)
+    """Concurrent calls this worker may take: 80 % of what `outreach asr capacity` measured
+    here, else a conservative default per core until it has been measured."""
+    return load_capacity(settings.home) or DEFAULT_CAPACITY_PER_CORE * (os.cpu_count() or 1)
 
 
 def prompt_cache(settings: Settings) -> PromptCache:
