@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import csv
 import io
+import json
 import os
 import queue
 import re
@@ -403,13 +404,16 @@ def _cell(cells: list[str], index: int | None) -> str:
 
 
 class _Writer:
-    """Inserts contacts a batch at a time, one executemany per batch, on a thread of its own.
+    """Inserts contacts a batch at a time on a thread of its own.
 
-    The database driver releases the GIL while SQLite or PostgreSQL work, so the next batch is
-    checked on the calling thread while this one is written: the two cores both work. On SQLite
-    the rows go to the driver directly, bound with the columns' own SQLAlchemy bind processors
-    (once per import for the constant columns): SQLAlchemy's per-row parameter handling cost
-    more than the insert itself (docs/benchmarks-import.md). Elsewhere it is Core executemany.
+    The database drivers release the GIL while SQLite or PostgreSQL work, so the next batch is
+    checked on the calling thread meanwhile and both cores are busy. On SQLite a batch is one
+    `INSERT ... SELECT ... FROM json_each(?)` over the batch as a JSON array: one call that runs
+    entirely without the GIL (executemany takes it back for every row, and the two threads then
+    wait on each other), and no SQLAlchemy per-row parameter processing, which cost more than
+    the insert itself (docs/benchmarks-import.md). The values are still made by the columns'
+    own SQLAlchemy bind processors. Elsewhere, and for text SQLite's JSON cannot carry (NUL),
+    it is Core executemany.
     """
 
     def __init__(self, conn: sa.Connection, table: sa.Table, constants: dict[str, Any]) -> None:
@@ -421,13 +425,14 @@ class _Writer:
         procs = {c.name: c.type.dialect_impl(d).bind_processor(d) for c in table.columns}
         plain = all(procs[k] is None for k in _VARYING if k != "attributes")
         if d.name == "sqlite" and plain and d.paramstyle == "qmark":
-            names = [*_VARYING, *constants]
-            marks = ", ".join("?" * len(names))
-            self.sql = f"INSERT INTO contact ({', '.join(names)}) VALUES ({marks})"
+            names = ", ".join([*_VARYING, *constants])
+            picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(_VARYING)))
+            marks = ", ".join("?" * len(constants))
+            self.sql = f"INSERT INTO contact ({names}) SELECT {picks}, {marks} FROM json_each(?)"
             self.json: Callable[[Any], Any] = procs["attributes"] or (lambda v: v)
             self.fixed = tuple(p(v) if (p := procs[k]) else v for k, v in constants.items())
         self._json_cache: dict[tuple[tuple[str, str], ...], Any] = {}
-        self._queue: queue.Queue[list[Any] | None] = queue.Queue(maxsize=2)
+        self._queue: queue.Queue[tuple[bool, Any] | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name="contact-import", daemon=True)
         self._thread.start()
@@ -443,25 +448,31 @@ class _Writer:
         return got
 
     def submit(self, batch: list[_Row]) -> None:
+        item: tuple[bool, Any] | None = None
         if self.sql is not None:
-            j, fixed = self._attrs, self.fixed
-            rows: list[Any] = [(p, n, c, z, j(a), line, *fixed) for p, n, c, z, a, line in batch]
-        else:
+            j = self._attrs
+            rows = [(p, n, c, z, j(a), line) for p, n, c, z, a, line in batch]
+            payload = json.dumps(rows, ensure_ascii=False)
+            if "\\u0000" not in payload:
+                item = (True, (*self.fixed, payload))
+        if item is None:
             consts = self.constants
-            rows = [{**dict(zip(_VARYING, r, strict=True)), **consts} for r in batch]
-        self._queue.put(rows)
+            item = (False, [{**dict(zip(_VARYING, r, strict=True)), **consts} for r in batch])
+        self._queue.put(item)
         if self._error is not None:
             self.close()
 
     def _work(self) -> None:
-        while (rows := self._queue.get()) is not None:
+        while (item := self._queue.get()) is not None:
             if self._error is not None:
                 continue  # drain, so that submit never blocks on a dead writer
+            raw, params = item
             try:
-                if self.sql is not None:
-                    self.conn.exec_driver_sql(self.sql, rows)
+                if raw:
+                    assert self.sql is not None
+                    self.conn.exec_driver_sql(self.sql, params)
                 else:
-                    self.conn.execute(self.insert, rows)
+                    self.conn.execute(self.insert, params)
             except BaseException as exc:
                 self._error = exc
 

@@ -168,27 +168,25 @@ def test_fast_sqlite_writer_stores_what_sqlalchemy_would(sqlite_url: str) -> Non
         ).scalar_one()
         consts = {"campaign_id": cid, "status": "new", "queued": True, "attempts": 0,
                   "day_attempts": 0, "next_attempt_at": now, "created_at": now}  # fmt: skip
+        samples = [
+            ("+821011112222", "김", None, "Asia/Seoul", {"persona": "폴라이트", "n": "007"}, 2),
+            ("+821011113333", "123", "C9", "Asia/Tokyo", {}, 3),
+            ("+821011114444", "nul\x00inside", "", "Asia/Seoul", {"q": 'say "hi"'}, 4),
+        ]
         fast = _Writer(conn, table, consts)
         assert fast.sql is not None
-        fast.submit([("+821011112222", "김", None, "Asia/Seoul", {"persona": "폴라이트"}, 2)])
+        for row in samples:  # one batch each: the last one takes the Core path (NUL)
+            fast.submit([row])
         fast.close()
-        conn.execute(
-            table.insert(),
-            [
-                {
-                    **consts,
-                    "phone": "+821033334444",
-                    "name": "김",
-                    "customer_id": None,
-                    "time_zone": "Asia/Seoul",
-                    "attributes": {"persona": "폴라이트"},
-                    "source_line": 2,
-                }
-            ],
-        )
+        keys = ("phone", "name", "customer_id", "time_zone", "attributes", "source_line")
+        core = [
+            {**consts, **dict(zip(keys, r, strict=True)), "phone": "+8299" + r[0]} for r in samples
+        ]
+        conn.execute(table.insert(), core)
         raw = conn.exec_driver_sql(
             "SELECT name, customer_id, time_zone, attributes, status, queued, attempts, "
-            "day_attempts, next_attempt_at, created_at, source_line FROM contact ORDER BY id"
+            "day_attempts, next_attempt_at, created_at, source_line, typeof(source_line), "
+            "typeof(name), length(name) FROM contact ORDER BY id"
         ).all()
-    assert raw[0] == raw[1]
+    assert raw[:3] == raw[3:]
     engine.dispose()
