@@ -1,0 +1,1 @@
+"""Asterisk configuration templates for the sandbox (package data: shipped in the wheel)."""
