@@ -135,13 +135,24 @@ async def test_an_answered_call_carries_speech_both_ways_with_paced_frames(
     assert stats.p99_ms <= 35.0 and stats.min_ms >= 5.0
 
 
-async def test_amd_marks_the_answering_machine_number(ami: AmiConfig) -> None:
-    async with (b := backend(ami, amd=True)).running():
-        call = await b.originate(request(numbers.MACHINE))
-        result = await call.result()
-        await call.hangup()
-    assert result.outcome is DialOutcome.ANSWERED
-    assert result.amd is AmdStatus.MACHINE
+async def test_amd_tells_the_machine_from_a_person_who_says_hello(
+    ami: AmiConfig, speak: Speak
+) -> None:
+    hello = await speak("hello?", "en-us")
+
+    async def person(number: str, audio: AudioSocketCall) -> None:
+        await anyio.sleep(0.3)
+        await audio.play(hello)  # a short greeting, then waiting silently: a person
+        await anyio.sleep(5.0)
+
+    async with (b := backend(ami, person, amd=True)).running():
+        machine = await b.originate(request(numbers.MACHINE))
+        human = await b.originate(request("+821055507777"))
+        results = [await machine.result(), await human.result()]
+        for call in (machine, human):
+            await call.hangup()
+    assert [r.outcome for r in results] == [DialOutcome.ANSWERED, DialOutcome.ANSWERED]
+    assert [r.amd for r in results] == [AmdStatus.MACHINE, AmdStatus.HUMAN]
 
 
 async def test_a_simulated_customer_talks_and_the_robot_transfers_to_the_sales_agent(
