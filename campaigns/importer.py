@@ -485,6 +485,17 @@ class _Writer:
             raise self._error
 
 
+def _unwritable(target: Path, source: Path) -> str | None:
+    """Why the errors file cannot go to `target`, checked before anything is imported."""
+    if not target.parent.is_dir():
+        return "its folder does not exist"
+    if target.is_dir():
+        return "it is a folder"
+    if target.exists() and target.resolve() == source.resolve():
+        return "it is the file being imported"
+    return None
+
+
 def default_errors_path(path: Path) -> Path:
     """Where rejected rows go when no --errors is given: beside the input file."""
     return path.with_name(path.stem + ".errors.csv")
@@ -513,9 +524,10 @@ def import_contacts(
     region = region or campaign.region
     table = read_table(path, region=region, encoding=encoding)
     target = errors_path or default_errors_path(path)
-    if not target.parent.is_dir():
+    problem = _unwritable(target, path)
+    if problem:
         table.close()
-        raise InvalidInput(f"cannot write the errors file {target}: its folder does not exist")
+        raise InvalidInput(f"cannot write the errors file {target}: {problem}")
     rejects = _Rejects(target, table.header)
     try:
         session.commit()  # our transaction must start with the write lock (see _run)

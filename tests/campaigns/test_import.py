@@ -15,6 +15,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from campaigns.db import open_database, session
+from campaigns.errors import InvalidInput
 from campaigns.importer import import_contacts
 from campaigns.models import Campaign, Contact, DncEntry
 
@@ -205,6 +206,19 @@ def test_no_errors_file_when_nothing_is_rejected(db: Session, tmp_path: Path) ->
     assert [e["reason"] for e in read_errors(got.errors_file)] == [
         "+821012345678 is already in the campaign"
     ]
+
+
+@pytest.mark.parametrize("where", ["same", "folder", "nowhere/e.csv"])
+def test_a_bad_errors_path_is_refused_before_importing(
+    db: Session, tmp_path: Path, where: str
+) -> None:
+    c = make_campaign(db)
+    src = write_csv(tmp_path / "l.csv", MESSY)
+    target = {"same": src, "folder": tmp_path}.get(where, tmp_path / where)
+    with pytest.raises(InvalidInput, match="cannot write the errors file"):
+        import_contacts(db, c, src, errors_path=target)
+    assert contacts(db, c) == []
+    assert src.read_text(encoding="utf-8").startswith("전화번호,")  # untouched
 
 
 def test_an_interrupted_import_writes_nothing(db: Session, tmp_path: Path) -> None:
