@@ -83,6 +83,7 @@ class Table:
     total: int | None  # data rows, when known up front (for the progress bar)
     encoding: str
     broken: dict[int, str] = field(default_factory=dict)  # line -> why it could not be read
+    has_nul: bool = False  # a NUL somewhere: rows are checked for it (PostgreSQL refuses NUL)
 
     def close(self) -> None:
         close = getattr(self.rows, "close", None)
@@ -148,7 +149,8 @@ def _decode(data: bytes, path: Path, region: str, encoding: str | None) -> tuple
                 return data.decode(enc), enc
             except UnicodeDecodeError as exc:
                 raise InvalidInput(f"{path} starts like {enc} but is not: {exc}") from exc
-    if b"\x00" in data[:4096]:
+    head = data[:4096]
+    if b"\x00" in head.split(b"\n", 1)[0] or head.count(b"\x00") > 16:
         raise InvalidInput(f"{path} is not a CSV or XLSX file (binary content); {_SAVE_AS}")
     try:
         return data.decode("utf-8"), "utf-8"
@@ -225,7 +227,7 @@ def _csv_table(text: str, enc: str, path: Path, header_optional: bool) -> Table:
                 yield line, cells
 
     total = max(text.count("\n") - header_line + (0 if had_header else 1), 0)
-    return Table(first if had_header else [], cols, rows(), total, enc, broken)
+    return Table(first if had_header else [], cols, rows(), total, enc, broken, "\x00" in text)
 
 
 def _xl_str(value: object) -> str:
@@ -358,6 +360,7 @@ class _RowChecker:
                  existing: set[str], blocked: set[str]) -> None:  # fmt: skip
         cols = table.columns
         self.broken = table.broken
+        self.has_nul = table.has_nul
         self.width = len(table.header) or 1
         self.phone, self.name, self.cid, self.zone = (
             cols.phone, cols.name, cols.customer_id, cols.time_zone)  # fmt: skip
@@ -373,6 +376,8 @@ class _RowChecker:
         n = len(cells)
         if not n:
             return "invalid", self.broken.get(line, "empty row")
+        if self.has_nul and any("\x00" in c for c in cells):
+            return "invalid", "contains a NUL character: the file is damaged here"
         if n > self.width and any(c.strip() for c in cells[self.width :]):
             return "invalid", f"{n} values but the header has {self.width} columns"
         raw = cells[self.phone].strip() if self.phone < n else ""
@@ -411,28 +416,32 @@ class _Writer:
     `INSERT ... SELECT ... FROM json_each(?)` over the batch as a JSON array: one call that runs
     entirely without the GIL (executemany takes it back for every row, and the two threads then
     wait on each other), and no SQLAlchemy per-row parameter processing, which cost more than
-    the insert itself (docs/benchmarks-import.md). The values are still made by the columns'
-    own SQLAlchemy bind processors. Elsewhere, and for text SQLite's JSON cannot carry (NUL),
-    it is Core executemany.
+    the insert itself (docs/benchmarks-import.md). On PostgreSQL (psycopg) it is COPY. The
+    values are still made by the columns' own SQLAlchemy bind processors. Anywhere else it is
+    Core executemany.
     """
 
     def __init__(self, conn: sa.Connection, table: sa.Table, constants: dict[str, Any]) -> None:
         self.conn = conn
         self.insert = table.insert()
         self.constants = constants
-        self.sql: str | None = None
         d = conn.dialect
         procs = {c.name: c.type.dialect_impl(d).bind_processor(d) for c in table.columns}
         plain = all(procs[k] is None for k in _VARYING if k != "attributes")
-        if d.name == "sqlite" and plain and d.paramstyle == "qmark":
-            names = ", ".join([*_VARYING, *constants])
+        names = ", ".join([*_VARYING, *constants])
+        self.mode = "core"
+        if plain and d.name == "sqlite" and d.paramstyle == "qmark":
+            self.mode = "json"
             picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(_VARYING)))
             marks = ", ".join("?" * len(constants))
             self.sql = f"INSERT INTO contact ({names}) SELECT {picks}, {marks} FROM json_each(?)"
-            self.json: Callable[[Any], Any] = procs["attributes"] or (lambda v: v)
-            self.fixed = tuple(p(v) if (p := procs[k]) else v for k, v in constants.items())
+        elif plain and d.name == "postgresql" and d.driver == "psycopg":
+            self.mode = "copy"
+            self.sql = f"COPY contact ({names}) FROM STDIN"
+        self.json: Callable[[Any], Any] = procs["attributes"] or (lambda v: v)
+        self.fixed = tuple(p(v) if (p := procs[k]) else v for k, v in constants.items())
         self._json_cache: dict[tuple[tuple[str, str], ...], Any] = {}
-        self._queue: queue.Queue[tuple[bool, Any] | None] = queue.Queue(maxsize=2)
+        self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(maxsize=2)
         self._error: BaseException | None = None
         self._thread = threading.Thread(target=self._work, name="contact-import", daemon=True)
         self._thread.start()
@@ -448,16 +457,17 @@ class _Writer:
         return got
 
     def submit(self, batch: list[_Row]) -> None:
-        item: tuple[bool, Any] | None = None
-        if self.sql is not None:
+        item: tuple[str, Any]
+        if self.mode != "core":
             j = self._attrs
             rows = [(p, n, c, z, j(a), line) for p, n, c, z, a, line in batch]
-            payload = json.dumps(rows, ensure_ascii=False)
-            if "\\u0000" not in payload:
-                item = (True, (*self.fixed, payload))
-        if item is None:
+            if self.mode == "copy":
+                item = ("copy", rows)
+            else:
+                item = ("json", (*self.fixed, json.dumps(rows, ensure_ascii=False)))
+        else:
             consts = self.constants
-            item = (False, [{**dict(zip(_VARYING, r, strict=True)), **consts} for r in batch])
+            item = ("core", [{**dict(zip(_VARYING, r, strict=True)), **consts} for r in batch])
         self._queue.put(item)
         if self._error is not None:
             self.close()
@@ -466,15 +476,26 @@ class _Writer:
         while (item := self._queue.get()) is not None:
             if self._error is not None:
                 continue  # drain, so that submit never blocks on a dead writer
-            raw, params = item
             try:
-                if raw:
-                    assert self.sql is not None
-                    self.conn.exec_driver_sql(self.sql, params)
-                else:
-                    self.conn.execute(self.insert, params)
+                self._write(*item)
             except BaseException as exc:
                 self._error = exc
+
+    def _write(self, kind: str, params: Any) -> None:
+        if kind == "json":
+            self.conn.exec_driver_sql(self.sql, params)
+        elif kind == "copy":
+            raw = self.conn.connection.driver_connection
+            assert raw is not None
+            try:
+                with raw.cursor() as cur, cur.copy(self.sql) as copy:
+                    fixed = self.fixed
+                    for row in params:
+                        copy.write_row((*row, *fixed))
+            except self.conn.dialect.loaded_dbapi.IntegrityError as exc:
+                raise sa.exc.IntegrityError(self.sql, None, exc) from exc
+        else:
+            self.conn.execute(self.insert, params)
 
     def close(self) -> None:
         """Wait for the last batch; raise what the writer raised, if anything."""

@@ -250,6 +250,16 @@ def test_an_unreadable_row_does_not_stop_the_import(db: Session, tmp_path: Path)
     assert error["line"] == "3" and "field larger than field limit" in error["reason"]
 
 
+def test_a_nul_character_rejects_only_its_row(db: Session, tmp_path: Path) -> None:
+    """PostgreSQL cannot store NUL: the row says so instead of failing the whole import."""
+    c = make_campaign(db)
+    src = tmp_path / "l.csv"
+    src.write_text("phone,name\n010-1111-2222,ok\n010-1111-3333,bro\x00ken\n", encoding="utf-8")
+    got = import_contacts(db, c, src)
+    assert (got.imported, got.invalid) == (1, 1)
+    assert "NUL" in read_errors(got.errors_file)[0]["reason"]
+
+
 def test_progress_is_reported(db: Session, tmp_path: Path) -> None:
     c = make_campaign(db)
     rows = [["phone"]] + [[f"010-{2000 + i // 10000}-{i % 10000:04d}"] for i in range(25000)]
