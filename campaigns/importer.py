@@ -11,7 +11,6 @@ and the errors file only appears once the import has committed.
 from __future__ import annotations
 
 import csv
-import io
 import json
 import os
 import queue
@@ -189,13 +188,26 @@ def _columns_or_fail(header: list[str], path: Path, optional: bool) -> tuple[Col
     )
 
 
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their endings, sliced lazily: io.StringIO would copy the whole file
+    into a buffer four bytes a character."""
+    start, end = 0, len(text)
+    find = text.find
+    newline = "\n" if "\n" in text or "\r" not in text else "\r"  # old Mac Excel: CR only
+    while start < end:
+        stop = find(newline, start)
+        stop = end if stop < 0 else stop + 1
+        yield text[start:stop]
+        start = stop
+
+
 def _csv_table(text: str, enc: str, path: Path, header_optional: bool) -> Table:
     hint = text[:6].rstrip("\r\n")
     if hint.lower().startswith("sep=") and len(hint) == 5:
         delim = hint[4]  # Excel's separator hint line, "sep=;"
     else:
         delim = _sniff(_first_line(text))[0]
-    reader = csv.reader(io.StringIO(text, newline=""), delimiter=delim)
+    reader = csv.reader(_lines(text), delimiter=delim)
     first: list[str] = []
     for first in reader:
         if reader.line_num == 1 and first and first[0].lower().startswith("sep="):

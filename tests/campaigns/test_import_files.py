@@ -63,6 +63,11 @@ def test_excel_separator_hint_line(tmp_path: Path) -> None:
     assert list(table.rows) == [(3, ["010-1234-5678", "Kim, Min-su"])]
 
 
+def test_carriage_return_only_lines(tmp_path: Path) -> None:
+    src = _bytes(tmp_path / "mac.csv", b"phone,name\r010-1111-2222,a\r010-1111-3333,b\r")
+    assert [(line, cells[1]) for line, cells in read_table(src).rows] == [(2, "a"), (3, "b")]
+
+
 def test_quoted_newlines_keep_line_numbers(tmp_path: Path) -> None:
     src = tmp_path / "l.csv"
     src.write_text('phone,note\n010-1111-2222,"two\nlines"\n010-1111-3333,x\n', encoding="utf-8")
