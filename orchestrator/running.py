@@ -15,7 +15,6 @@ from campaigns.db import session
 from campaigns.repo import get_campaign_by_name
 from dialogs.tts import PromptSpec
 from orchestrator.callflow import CallPlan
-from orchestrator.cli_common import UserError
 from orchestrator.dialer import Dialer, DialerOptions, RunStats
 from orchestrator.runtime import (
     VOICES,
@@ -53,30 +52,15 @@ class RunRequest:
 def asterisk_backend(
     settings: Settings, services: Services, engine: Engine, cid: int
 ) -> TelephonyBackend:
-    from telephony.ami import AmiConfig
-    from telephony.asterisk import AsteriskBackend, AsteriskConfig, SimulatedCustomers
-    from telephony.sandbox import Sandbox
+    from orchestrator.cli_telephony import asterisk_config
+    from telephony.asterisk import AsteriskBackend, SimulatedCustomers
 
-    secret = settings.ami_secret.get_secret_value() if settings.ami_secret else None
-    if secret is None:
-        box = Sandbox(settings.sandbox_dir)
-        if not box.secret_file.is_file():
-            raise UserError(
-                "no AMI secret: set OUTREACH_AMI_SECRET for your PBX, or start the sandbox with "
-                "`outreach asterisk sandbox up`"
-            )
-        secret = box.secret()
-    ami = AmiConfig(settings.ami_host, settings.ami_port, settings.ami_username, secret)
-    config = AsteriskConfig(
-        ami,
-        audiosocket_host=settings.audiosocket_host,
-        audiosocket_port=settings.audiosocket_port,
-        channel_template=settings.asterisk_channel,
-    )
+    config = asterisk_config(settings, channel_template=settings.asterisk_channel)
     customers = None
     if settings.asterisk_simulated_customers:
         pick = persona_picker(engine, cid)
-        customers = SimulatedCustomers(pick, services.script.language, speaker(services))
+        language = services.script.language
+        customers = SimulatedCustomers(pick, language, speaker(services), hello=True)
     return AsteriskBackend(config, customers)
 
 

@@ -2,4 +2,4 @@
 
 
 class TelephonyError(Exception):
-    """Base of every error the telephony layer (AMI, AudioSocket, sandbox, sim) reports to a user."""
+    """Base of every error the telephony layer (AMI, AudioSocket, sandbox, sim) reports."""

@@ -9,18 +9,29 @@ from collections.abc import Callable
 from telephony.audiosocket import AudioSocketCall
 from telephony.sim import CustomerRecord, Persona, SimulatedCustomer, Speak
 
+# Said on picking up, so that the PBX's answering-machine detection hears a person.
+HELLO = {"ko": "여보세요", "cmn": "喂", "en-us": "hello"}
+
 
 class SimulatedCustomers:
     """A `CustomerHandler`: `pick(number)` gives the persona; the robot's calls meet real-time
     simulated customers (speed 1: Asterisk paces the audio). Keeps each call's record by number."""
 
-    def __init__(self, pick: Callable[[str], Persona], language: str, speak: Speak) -> None:
+    def __init__(
+        self, pick: Callable[[str], Persona], language: str, speak: Speak, *, hello: bool = False
+    ) -> None:
+        """`hello`: people say hello on picking up; give it when AMD runs on the robot's side
+        (without it AMD hears a silent pick-up as a machine)."""
         self._pick = pick
+        self._hello = HELLO.get(language) if hello else None
         self._language = language
         self._speak = speak
         self.records: dict[str, list[CustomerRecord]] = defaultdict(list)
 
     async def __call__(self, number: str, audio: AudioSocketCall) -> None:
-        customer = SimulatedCustomer(self._pick(number), self._language, self._speak, seed=number)
+        customer = SimulatedCustomer(
+            self._pick(number), self._language, self._speak, seed=number,
+            hello=self._hello,
+        )  # fmt: skip
         self.records[number].append(customer.record)
         await customer.converse(audio)

@@ -66,6 +66,7 @@ class SimulatedCustomer:
         seed: int | str = 0,
         end_silence_s: float = 0.7,
         vad_mode: int = 2,
+        hello: str | None = None,
     ) -> None:
         self.persona = persona
         self.language = language
@@ -86,11 +87,14 @@ class SimulatedCustomer:
         self._speaking = False
         self._hang_up = False
         self._replies_used = 0
+        # What a person says on picking up ("여보세요"): on a real line answering-machine
+        # detection listens first, and a silent pick-up sounds like a machine to it.
+        self._hello = hello if not persona.greeting_in(language) else None
 
     async def converse(self, media: Media) -> CustomerRecord:
         await self._prepare()
         async with anyio.create_task_group() as tg:
-            greeting = self.persona.greeting_in(self.language)
+            greeting = self.persona.greeting_in(self.language) or self._hello
             if greeting:
                 self._start_saying(tg, media, greeting, barge_in=False)
             await self._listen(tg, media)
@@ -105,7 +109,7 @@ class SimulatedCustomer:
     async def _prepare(self) -> None:
         """Synthesise every phrase up front: a person does not think for 200 ms of TTS."""
         texts = set(self._replies)
-        greeting = self.persona.greeting_in(self.language)
+        greeting = self.persona.greeting_in(self.language) or self._hello
         if greeting:
             texts.add(greeting)
         for text in sorted(texts):
