@@ -1,8 +1,7 @@
 """`outreach contacts import` and `outreach dnc ...` as a user runs them.
 
-The commands are tested on an app composed like orchestrator.cli's (its global options plus this
-module's `register`), and once as a real subprocess through orchestrator.cli.main for the error
-path a user sees.
+Through typer's CliRunner on orchestrator.cli.app, and as the installed `outreach` executable
+for the error path a user sees (one line, no traceback).
 """
 
 from __future__ import annotations
@@ -16,20 +15,13 @@ from collections.abc import Callable
 from pathlib import Path
 
 import pytest
-import typer
 from typer.testing import CliRunner
 
 from campaigns.db import open_database, session
 from campaigns.repo import CampaignSpec, create_campaign
 from orchestrator import cli
-from orchestrator.cli_contacts import register
 
-
-def make_app() -> typer.Typer:
-    app = typer.Typer(pretty_exceptions_enable=False, add_completion=False)
-    app.callback()(cli._global)
-    register(app)
-    return app
+OUTREACH = Path(sys.executable).with_name("outreach")
 
 
 Invoke = Callable[..., tuple[int, str, BaseException | None]]
@@ -37,7 +29,7 @@ Invoke = Callable[..., tuple[int, str, BaseException | None]]
 
 @pytest.fixture
 def invoke(db_url: str) -> Invoke:
-    app = make_app()
+    app = cli.app
     runner = CliRunner()
 
     def run(*args: str) -> tuple[int, str, BaseException | None]:
@@ -121,15 +113,6 @@ def test_unknown_phone_format_is_a_clear_error(invoke: Invoke) -> None:
     assert json.loads(invoke("dnc", "list", "--json")[1]) == []  # all or nothing
 
 
-SUBPROCESS = """
-from orchestrator import cli
-from orchestrator.cli_contacts import register
-if not any(g.name == "contacts" for g in cli.app.registered_groups):
-    register(cli.app)
-cli.main()
-"""
-
-
 @pytest.mark.parametrize(
     ("args", "message"),
     [
@@ -146,7 +129,7 @@ def test_errors_print_one_line_without_traceback(
     argv = [a.replace("{tmp}", str(tmp_path)) for a in args]
     env = {**os.environ, "OUTREACH_HOME": str(tmp_path / "home")}
     env.pop("OUTREACH_DEBUG", None)
-    proc = subprocess.run([sys.executable, "-c", SUBPROCESS, "--db", db_url, *argv],
+    proc = subprocess.run([str(OUTREACH), "--db", db_url, *argv],
                           capture_output=True, text=True, env=env, timeout=120)  # fmt: skip
     assert proc.returncode == 2, proc.stderr
     assert message in proc.stderr
