@@ -13,17 +13,18 @@ from sqlalchemy.engine import Connection, Engine
 
 from campaigns.db import write_connection
 from campaigns.dialing import AttemptResult, close_attempt
+from campaigns.dnc import add_dnc_rows
 from campaigns.errors import NotFound
-from campaigns.models import Attempt, Contact, DncEntry, Lead, OutboxMessage, Turn
+from campaigns.models import Attempt, Contact, Lead, OutboxMessage, Turn
 from campaigns.repo import utcnow
 
 A = Attempt.__table__  # type: ignore[attr-defined]  # sqlmodel declares __table__ untyped
 T = Turn.__table__  # type: ignore[attr-defined]
 L = Lead.__table__  # type: ignore[attr-defined]
 C = Contact.__table__  # type: ignore[attr-defined]
-D = DncEntry.__table__  # type: ignore[attr-defined]
 O = OutboxMessage.__table__  # type: ignore[attr-defined]  # noqa: E741
 
+OPT_OUT_REASON = "asked not to be called again, during the call"
 TIER_RANK = {"hot": 0, "warm": 1, "cold": 2, "do-not-call": 3}
 
 
@@ -65,17 +66,6 @@ def lead_priority(tier: str, score: int) -> int:
     return TIER_RANK.get(tier, 9) * 1000 + (100 - max(0, min(100, score)))
 
 
-def add_dnc_entry(conn: Connection, phone: str, reason: str, source: str, now: datetime) -> None:
-    """Block a number everywhere, at once: the entry plus every queued contact with that number."""
-    if conn.execute(sa.select(D.c.phone).where(D.c.phone == phone)).first() is None:
-        conn.execute(sa.insert(D).values(phone=phone, reason=reason, source=source, added_at=now))
-    conn.execute(
-        sa.update(C)
-        .where(C.c.phone == phone, C.c.status != "calling")
-        .values(status="dnc", queued=False)
-    )
-
-
 def finish_attempt(
     engine: Engine, attempt_id: str, report: CallReport, now: datetime | None = None
 ) -> int | None:
@@ -86,7 +76,7 @@ def finish_attempt(
         if att is None:
             raise NotFound(f"no attempt {attempt_id}")
         if report.opt_out:
-            add_dnc_entry(conn, att.phone, "opt-out during call", f"call:{attempt_id}", now)
+            add_dnc_rows(conn, [att.phone], OPT_OUT_REASON, f"call:{attempt_id}", now)
         close_attempt(conn, attempt_id, report.result, now)
         if report.turns:
             conn.execute(

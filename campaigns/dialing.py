@@ -359,7 +359,9 @@ def release(engine: Engine, attempt_ids: Sequence[str], now: datetime | None = N
             sa.update(C)
             .where(C.c.current_attempt_id.in_(list(attempt_ids)))
             .values(
-                status=sa.case((C.c.attempts == 0, "new"), else_="retry"),
+                status=sa.case(
+                    (C.c.status == "dnc", "dnc"), (C.c.attempts == 0, "new"), else_="retry"
+                ),
                 lease_owner=None,
                 current_attempt_id=None,
                 next_attempt_at=now,

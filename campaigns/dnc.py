@@ -16,9 +16,9 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from campaigns.errors import InvalidInput
-from campaigns.importer import read_table
 from campaigns.models import Contact, DncEntry
 from campaigns.phones import PhoneNormalizer
+from campaigns.tabular import read_table
 
 _CHUNK = 500  # numbers per IN (...) list: well under every backend's parameter limit
 # A contact in one of these states would still be dialled; done/exhausted ones are left as
@@ -49,10 +49,18 @@ def add_dnc(
     for p in phones:
         if not (p.startswith("+") and p[1:].isdigit()):
             raise InvalidInput(f"{p!r} is not an E.164 number (normalise it first)")
-    now = now or datetime.now(UTC)
+    added = add_dnc_rows(session.connection(), phones, reason, source, now or datetime.now(UTC))
+    session.commit()
+    return added
+
+
+def add_dnc_rows(
+    conn: sa.Connection, phones: list[str], reason: str, source: str | None, now: datetime
+) -> int:
+    """Inside the caller's transaction: list the numbers and stop their contacts (no commit).
+    The call session uses this to store an opt-out together with the rest of the call."""
     dnc: sa.Table = DncEntry.__table__  # type: ignore[attr-defined]  # sqlmodel sets it
     contacts: sa.Table = Contact.__table__  # type: ignore[attr-defined]
-    conn = session.connection()
     added = 0
     for chunk in _chunks(phones):
         listed = set(conn.execute(sa.select(dnc.c.phone).where(dnc.c.phone.in_(chunk))).scalars())
@@ -73,7 +81,6 @@ def add_dnc(
             .where(contacts.c.phone.in_(chunk), contacts.c.queued.is_(True))
             .values(queued=False)
         )
-    session.commit()
     return added
 
 

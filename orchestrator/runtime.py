@@ -15,8 +15,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from asr_models import VoskEngine, load_capacity, resolve
-from campaigns.calls import add_dnc_entry
+from campaigns.calls import OPT_OUT_REASON
 from campaigns.db import write_connection
+from campaigns.dnc import add_dnc_rows
 from campaigns.models import Contact
 from campaigns.repo import utcnow
 from dialogs import load_script
@@ -78,7 +79,7 @@ async def build_services(
     async def opt_out(attempt_id: str, phone: str) -> None:
         def write() -> None:
             with write_connection(engine) as conn, conn.begin():
-                add_dnc_entry(conn, phone, "opt-out during call", f"call:{attempt_id}", utcnow())
+                add_dnc_rows(conn, [phone], OPT_OUT_REASON, f"call:{attempt_id}", utcnow())
 
         await anyio.to_thread.run_sync(write)
 

@@ -15,8 +15,9 @@ import sqlalchemy as sa
 
 from campaigns.db import open_database
 from campaigns.errors import InvalidInput
-from campaigns.importer import _Row, _Writer, map_columns, read_table
+from campaigns.importer import _Row, _Writer
 from campaigns.models import Campaign, Contact
+from campaigns.tabular import map_columns, read_table
 
 HEADERS = {
     "ko": ["휴대폰", "이름", "고객번호", "등급"],

@@ -1,0 +1,276 @@
+"""Reading a contact list: CSV in the encodings Korean and Chinese Excel writes (UTF-8, BOM,
+UTF-16, GB18030/GBK, CP949), separators sniffed, header aliases in three languages, and XLSX.
+`read_table` gives the header's column roles and an iterator of rows with their line numbers."""
+
+from __future__ import annotations
+
+import csv
+import re
+import warnings
+import zipfile
+from collections.abc import Iterator
+from dataclasses import dataclass, field
+from datetime import datetime
+from pathlib import Path
+
+from campaigns.errors import InvalidInput
+
+# Header aliases, compared after _key(): lower case without spaces, underscores, dashes or dots.
+_ALIASES: dict[str, frozenset[str]] = {
+    role: frozenset(names.split())
+    for role, names in {
+        "phone": "phone phonenumber phoneno mobile mobilephone mobileno mobilenumber tel "
+        "telephone cell cellphone msisdn 手机 手机号 手机号码 电话 电话号码 联系电话 移动电话 "
+        "전화번호 휴대폰 휴대폰번호 휴대전화 핸드폰 연락처 전화",
+        "name": "name fullname customername 姓名 名字 客户姓名 客户名称 이름 성명 고객명",
+        "customer_id": "customerid custid clientid accountid id 客户号 客户编号 客户id "
+        "고객번호 고객id",
+        "time_zone": "timezone tz 时区 시간대",
+    }.items()
+}
+_DELIMITERS = (",", ";", "\t", "|")
+_XLSX_MAGIC = b"PK\x03\x04"
+_XLS_MAGIC = b"\xd0\xcf\x11\xe0"
+_BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
+_SAVE_AS = "save it from Excel as 'CSV UTF-8' or .xlsx"
+
+
+@dataclass(frozen=True)
+class Columns:
+    """Where the known fields are; every other column becomes a contact attribute."""
+
+    phone: int
+    name: int | None = None
+    customer_id: int | None = None
+    time_zone: int | None = None
+    attributes: tuple[tuple[int, str], ...] = ()
+
+
+@dataclass
+class Table:
+    """A readable file: its header, the column roles, and (line number, cells) per data row."""
+
+    header: list[str]
+    columns: Columns
+    rows: Iterator[tuple[int, list[str]]]
+    total: int | None  # data rows, when known up front (for the progress bar)
+    encoding: str
+    broken: dict[int, str] = field(default_factory=dict)  # line -> why it could not be read
+    has_nul: bool = False  # a NUL somewhere: rows are checked for it (PostgreSQL refuses NUL)
+
+    def close(self) -> None:
+        close = getattr(self.rows, "close", None)
+        if close is not None:
+            close()
+
+
+def _key(cell: str) -> str:
+    return re.sub(r"[\s_.\-]+", "", cell.strip().lstrip("\ufeff").lower())
+
+
+def map_columns(header: list[str]) -> Columns | None:
+    """The column roles of a header row, or None when it has no phone column."""
+    found: dict[str, int] = {}
+    attributes: list[tuple[int, str]] = []
+    labels: set[str] = set()
+    for i, cell in enumerate(header):
+        role = next((r for r, names in _ALIASES.items() if _key(cell) in names), None)
+        if role is not None and role not in found:
+            found[role] = i
+            continue
+        label = cell.strip().lstrip("\ufeff") or f"column_{i + 1}"
+        if label in labels:
+            label = f"{label}_{i + 1}"
+        labels.add(label)
+        attributes.append((i, label))
+    if "phone" not in found:
+        return None
+    return Columns(found["phone"], found.get("name"), found.get("customer_id"),
+                   found.get("time_zone"), tuple(attributes))  # fmt: skip
+
+
+def _sniff(first_line: str) -> tuple[str, list[str], Columns | None]:
+    """The separator that splits the header into a known layout (else into the most columns)."""
+    best: tuple[bool, int, str, list[str], Columns | None] | None = None
+    for delim in _DELIMITERS:
+        cells = next(csv.reader([first_line], delimiter=delim), [])
+        cols = map_columns(cells)
+        cand = (cols is not None, len(cells), delim, cells, cols)
+        if best is None or cand[:2] > best[:2]:
+            best = cand
+    assert best is not None
+    return best[2], best[3], best[4]
+
+
+def _first_line(text: str) -> str:
+    for line in text.splitlines():
+        if line.strip() and not line.lower().startswith("sep="):
+            return line
+    return ""
+
+
+def _decode(data: bytes, path: Path, region: str, encoding: str | None) -> tuple[str, str]:
+    """The text of a CSV and the encoding used: BOM, UTF-8, then GB18030 / CP949 by header."""
+    if encoding is not None:
+        try:
+            return data.decode(encoding), encoding
+        except (LookupError, UnicodeDecodeError) as exc:
+            raise InvalidInput(f"cannot read {path} as {encoding}: {exc}") from exc
+    for bom, enc in _BOMS:
+        if data.startswith(bom):
+            try:
+                return data.decode(enc), enc
+            except UnicodeDecodeError as exc:
+                raise InvalidInput(f"{path} starts like {enc} but is not: {exc}") from exc
+    head = data[:4096]
+    if b"\x00" in head.split(b"\n", 1)[0] or head.count(b"\x00") > 16:
+        raise InvalidInput(f"{path} is not a CSV or XLSX file (binary content); {_SAVE_AS}")
+    try:
+        return data.decode("utf-8"), "utf-8"
+    except UnicodeDecodeError:
+        pass
+    # Legacy Excel exports: GBK/GB18030 in China, CP949 in Korea. Both decode many of each
+    # other's bytes, so the one whose header names a phone column wins; ties go by region.
+    legacy = ["cp949", "gb18030"] if region.upper() == "KR" else ["gb18030", "cp949"]
+    decoded = []
+    for enc in legacy:
+        try:
+            text = data.decode(enc)
+        except UnicodeDecodeError:
+            continue
+        if _sniff(_first_line(text))[2] is not None:
+            return text, enc
+        decoded.append((text, enc))
+    if decoded:
+        return decoded[0]
+    raise InvalidInput(
+        f"cannot decode {path}: it is not UTF-8, GB18030 or CP949 text; {_SAVE_AS} "
+        "(or name the encoding with --encoding)"
+    )
+
+
+def _columns_or_fail(header: list[str], path: Path, optional: bool) -> tuple[Columns, bool]:
+    """The columns and whether the first row was a header."""
+    cols = map_columns(header)
+    if cols is not None:
+        return cols, True
+    if optional:
+        return Columns(0), False
+    raise InvalidInput(
+        f"{path} has no phone column: its header is {header!r}; name one column phone, mobile, "
+        "tel, 手机号, 电话 or 전화번호"
+    )
+
+
+def _lines(text: str) -> Iterator[str]:
+    """The text's lines with their endings, sliced lazily: io.StringIO would copy the whole file
+    into a buffer four bytes a character."""
+    start, end = 0, len(text)
+    find = text.find
+    newline = "\n" if "\n" in text or "\r" not in text else "\r"  # old Mac Excel: CR only
+    while start < end:
+        stop = find(newline, start)
+        stop = end if stop < 0 else stop + 1
+        yield text[start:stop]
+        start = stop
+
+
+def _csv_table(text: str, enc: str, path: Path, header_optional: bool) -> Table:
+    hint = text[:6].rstrip("\r\n")
+    if hint.lower().startswith("sep=") and len(hint) == 5:
+        delim = hint[4]  # Excel's separator hint line, "sep=;"
+    else:
+        delim = _sniff(_first_line(text))[0]
+    reader = csv.reader(_lines(text), delimiter=delim)
+    first: list[str] = []
+    for first in reader:
+        if reader.line_num == 1 and first and first[0].lower().startswith("sep="):
+            continue
+        if any(c.strip() for c in first):
+            break
+    if not first:
+        raise InvalidInput(f"{path} is empty: it needs a header row and one contact per row")
+    cols, had_header = _columns_or_fail(first, path, header_optional)
+    header_line = reader.line_num
+    broken: dict[int, str] = {}
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        start = header_line
+        if not had_header:
+            yield header_line, first
+        while True:
+            try:
+                cells = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as exc:  # the reader goes on with the next line
+                line, start = start + 1, reader.line_num
+                broken[line] = f"unreadable CSV row: {exc}"
+                yield line, []
+                continue
+            line, start = start + 1, reader.line_num
+            if cells and (cells[0].strip() or any(c.strip() for c in cells)):
+                yield line, cells
+
+    total = max(text.count("\n") - header_line + (0 if had_header else 1), 0)
+    return Table(first if had_header else [], cols, rows(), total, enc, broken, "\x00" in text)
+
+
+def _xl_str(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, float) and value.is_integer():
+        return str(int(value))  # a phone typed into a number cell
+    if isinstance(value, datetime):
+        return value.isoformat()
+    return str(value)
+
+
+def _xlsx_table(path: Path, header_optional: bool) -> Table:
+    import openpyxl  # only when a workbook comes: it is slow to import
+    from openpyxl.utils.exceptions import InvalidFileException
+
+    try:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # openpyxl warns about styles it cannot read
+            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        raise InvalidInput(f"{path} is not a readable XLSX workbook ({exc}); {_SAVE_AS}") from exc
+    ws = wb.worksheets[0]
+    numbered = enumerate(([_xl_str(v) for v in r] for r in ws.iter_rows(values_only=True)), 1)
+    header_line, first = next(((n, r) for n, r in numbered if any(c.strip() for c in r)), (0, []))
+    if not first:
+        wb.close()
+        raise InvalidInput(f"{path} has no rows: it needs a header row and one contact per row")
+    cols, had_header = _columns_or_fail(first, path, header_optional)
+
+    def rows() -> Iterator[tuple[int, list[str]]]:
+        try:
+            if not had_header:
+                yield header_line, first
+            for n, cells in numbered:
+                if any(c.strip() for c in cells):
+                    yield n, cells
+        finally:
+            wb.close()
+
+    total = (ws.max_row - header_line) if ws.max_row else None
+    return Table(first if had_header else [], cols, rows(), total, "xlsx")
+
+
+def read_table(path: Path, *, region: str = "KR", encoding: str | None = None,
+               header_optional: bool = False) -> Table:  # fmt: skip
+    """Open a contact file. Without `header_optional`, a file with no phone column is an error;
+    with it (do-not-call lists) the first column is taken as the phone and row 1 is data."""
+    if not path.is_file():
+        raise InvalidInput(f"{path} does not exist or is not a file")
+    with path.open("rb") as fh:
+        head = fh.read(8)
+    if head.startswith(_XLSX_MAGIC):
+        return _xlsx_table(path, header_optional)
+    if head.startswith(_XLS_MAGIC):
+        raise InvalidInput(f"{path} is an old binary .xls workbook; {_SAVE_AS}")
+    if path.suffix.lower() in (".xlsx", ".xlsm"):
+        raise InvalidInput(f"{path} is named like a workbook but is not one; {_SAVE_AS}")
+    text, enc = _decode(path.read_bytes(), path, region, encoding)
+    return _csv_table(text, enc, path, header_optional)
