@@ -4,7 +4,9 @@ is lost. Runs on a SQLite file (shared by the processes) and on the real Postgre
 from __future__ import annotations
 
 import multiprocessing as mp
+import time
 from datetime import timedelta
+from typing import Any
 
 import sqlalchemy as sa
 
@@ -17,9 +19,10 @@ CONTACTS = 300
 WORKERS = 4
 
 
-def _worker(url: str, campaign_id: int, name: str, out: mp.Queue) -> None:  # type: ignore[type-arg]
+def _worker(url: str, campaign_id: int, name: str, out: Any, start: Any) -> None:
     engine = open_database(url)
     got: list[int] = []
+    start.wait(timeout=120)  # every worker is up before anyone claims: they really compete
     try:
         while True:
             batch = claim(engine, campaign_id, 7, name, timedelta(minutes=10), now=T0)
@@ -29,6 +32,9 @@ def _worker(url: str, campaign_id: int, name: str, out: mp.Queue) -> None:  # ty
                 got.append(c.contact_id)
                 outcome = AttemptResult("answered", dialog_outcome="interested")
                 record_outcome(engine, c.attempt_id, outcome, now=T0)
+            # A real worker spends seconds dialling between claims; without any pause SQLite's
+            # (unfair) busy handler can let one process win every lock, which proves nothing.
+            time.sleep(0.02)
     finally:
         engine.dispose()
         out.put((name, got))
@@ -38,7 +44,10 @@ def test_many_processes_never_share_or_lose_a_contact(db_url: str) -> None:
     engine, cid = make_campaign(db_url, CONTACTS)
     ctx = mp.get_context("spawn")
     out: mp.Queue = ctx.Queue()  # type: ignore[type-arg]
-    procs = [ctx.Process(target=_worker, args=(db_url, cid, f"w{i}", out)) for i in range(WORKERS)]
+    start = ctx.Barrier(WORKERS)
+    procs = [
+        ctx.Process(target=_worker, args=(db_url, cid, f"w{i}", out, start)) for i in range(WORKERS)
+    ]
     for p in procs:
         p.start()
     results = dict(out.get(timeout=240) for _ in procs)
