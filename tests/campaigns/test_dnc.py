@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
 import pytest
 from sqlmodel import Session, col, select
 
-from campaigns.db import open_database, session
 from campaigns.dnc import add_dnc, import_dnc_file, is_blocked, list_dnc
 from campaigns.errors import InvalidInput
 from campaigns.importer import import_contacts
 from campaigns.models import Campaign, Contact
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Session]:
-    engine = open_database(db_url)
-    with session(engine) as s:
-        yield s
-    engine.dispose()
 
 
 def campaign_with(s: Session, tmp_path: Path, name: str, phones: list[str]) -> Campaign:

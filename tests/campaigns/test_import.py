@@ -6,7 +6,6 @@ Each test that touches the database runs on a SQLite file and on PostgreSQL (`db
 from __future__ import annotations
 
 import csv
-from collections.abc import Iterator
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -14,20 +13,11 @@ import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
-from campaigns.db import open_database, session
 from campaigns.errors import InvalidInput
 from campaigns.importer import import_contacts
 from campaigns.models import Campaign, Contact, DncEntry
 
 NOW = datetime(2026, 3, 2, 1, 0, tzinfo=UTC)
-
-
-@pytest.fixture
-def db(db_url: str) -> Iterator[Session]:
-    engine = open_database(db_url)
-    with session(engine) as s:
-        yield s
-    engine.dispose()
 
 
 def make_campaign(s: Session, name: str = "spring", region: str = "KR") -> Campaign:

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from campaigns.db import open_database, session
 from campaigns.models import Attempt, Contact
 from campaigns.repo import get_campaign_by_name
-from orchestrator.settings import load_settings
-from telephony.sandbox import Sandbox, numbers
+from telephony.sandbox import numbers
 from tests.orchestrator.helpers import EXPECTED, check_outcomes, cli
+from tests.sandbox import running_sandbox
 
 # Dial-level personas are numbers with fixed behaviour in the sandbox's dialplan.
 SPECIAL = {
@@ -29,13 +29,7 @@ SPECIAL = {
 
 @pytest.fixture
 def asterisk_env() -> dict[str, str]:
-    sandbox = Sandbox(load_settings().sandbox_dir)
-    status = sandbox.status()
-    if not status.healthy:
-        pytest.fail(
-            f"the Asterisk sandbox is not running ({status.detail}): run `make services` or "
-            "`outreach asterisk sandbox up` (these tests are never skipped)"
-        )
+    sandbox = running_sandbox()
     return {"OUTREACH_AMI_SECRET": sandbox.secret(), "OUTREACH_RING_TIMEOUT_S": "8"}
 
 

@@ -6,22 +6,17 @@ import secrets
 
 import pytest
 
-from orchestrator.settings import load_settings
 from telephony.ami import Action, AmiActionError, AmiClient, AmiConfig, actions
-from telephony.sandbox import Sandbox
+from tests.sandbox import running_sandbox
 
 pytestmark = pytest.mark.anyio
 
 
+
 @pytest.fixture(scope="module")
 def ami() -> AmiConfig:
-    sandbox = Sandbox(load_settings().sandbox_dir)
+    sandbox = running_sandbox()
     status = sandbox.status()
-    if not status.healthy:
-        pytest.fail(
-            f"the Asterisk sandbox is not running ({status.detail}): run `make services` or "
-            "`outreach asterisk sandbox up` (these tests are never skipped)"
-        )
     return AmiConfig("127.0.0.1", status.ami_port, status.ami_username, sandbox.secret())
 
 

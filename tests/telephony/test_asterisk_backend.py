@@ -13,29 +13,25 @@ from collections.abc import Awaitable, Callable
 import anyio
 import pytest
 
-from orchestrator.settings import load_settings
 from telephony.ami import AmiConfig
 from telephony.ami.fakepeer import CuttingProxy
 from telephony.asterisk import AsteriskBackend, AsteriskConfig, CustomerHandler, SimulatedCustomers
 from telephony.audiosocket import AudioSocketCall
 from telephony.base import AmdStatus, AudioFrame, DialOutcome, Media, OriginateRequest
-from telephony.sandbox import Sandbox, numbers
+from telephony.sandbox import numbers
 from telephony.sim import load_personas
+from tests.sandbox import running_sandbox
 
 pytestmark = pytest.mark.anyio
 Speak = Callable[[str, str], Awaitable[bytes]]
 
 
+
 @pytest.fixture(scope="module")
 def ami() -> AmiConfig:
     """The running sandbox's AMI (checked before the event loop starts: the probe runs its own)."""
-    sandbox = Sandbox(load_settings().sandbox_dir)
+    sandbox = running_sandbox()
     status = sandbox.status()
-    if not status.healthy:
-        pytest.fail(
-            f"the Asterisk sandbox is not running ({status.detail}): run `make services` or "
-            "`outreach asterisk sandbox up` (these tests are never skipped)"
-        )
     return AmiConfig("127.0.0.1", status.ami_port, status.ami_username, sandbox.secret(),
                      reconnect_initial=0.1, reconnect_max=0.5)  # fmt: skip
 

@@ -16,23 +16,12 @@ import pytest
 from typer.testing import CliRunner
 
 from orchestrator.cli import app
-from orchestrator.settings import load_settings
 from telephony.sandbox import Sandbox, SandboxConfig, numbers
 from telephony.sandbox.render import MODULES, render
+from tests.sandbox import running_sandbox
 
 runner = CliRunner()
 OUTREACH = str(Path(__file__).resolve().parents[2] / ".venv" / "bin" / "outreach")
-
-
-def running_sandbox() -> Sandbox:
-    sandbox = Sandbox(load_settings().sandbox_dir)
-    status = sandbox.status()
-    if not status.healthy:
-        pytest.fail(
-            f"the Asterisk sandbox is not running ({status.detail}): run `make services` or "
-            "`outreach asterisk sandbox up` (these tests are never skipped)"
-        )
-    return sandbox
 
 
 def test_rendered_configs_are_complete_and_locked_to_loopback() -> None:
