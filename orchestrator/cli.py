@@ -16,6 +16,7 @@ from orchestrator import (
     cli_script,
     cli_speech,
     cli_telephony,
+    privacy,
 )
 from orchestrator.cli_common import GlobalOptions, err_console
 
@@ -40,6 +41,8 @@ def _global(
     config: Annotated[Path | None, typer.Option("--config", help="Settings file (TOML).")] = None,
 ) -> None:
     ctx.obj = GlobalOptions(db, home, config)
+    # Logs go to stderr with every phone number masked; OUTREACH_LOG_LEVEL=INFO shows more.
+    privacy.install(os.environ.get("OUTREACH_LOG_LEVEL", "WARNING").upper())
 
 
 for module in (cli_campaigns, cli_contacts, cli_run, cli_script, cli_speech, cli_telephony):

@@ -54,7 +54,9 @@ def run_with_display(request: RunRequest, as_json: bool) -> RunStats:
         def show(stats: RunStats) -> None:
             live.update(_progress_table(stats))
 
-        return anyio.run(run_campaign, request.with_progress(show))
+        stats = anyio.run(run_campaign, request.with_progress(show))
+    console.print()
+    return stats
 
 
 def run(

@@ -5,7 +5,8 @@ from __future__ import annotations
 import logging
 import re
 
-_PHONE = re.compile(r"\+?\d(?:[\- ]?\d){8,}")  # 9+ digits: phones, not dates or times
+# 9+ digits, optionally split by "-" or " ": phone numbers; ISO dates and times are left alone.
+_PHONE = re.compile(r"(?<![\d:])(?!\d{4}-\d\d-\d\d)\+?\d(?:[\- ]?\d){8,}")
 
 
 def mask_phone(phone: str) -> str:
@@ -29,7 +30,7 @@ class MaskPhones(logging.Filter):
         return True
 
 
-def install(level: int = logging.WARNING) -> None:
+def install(level: int | str = logging.WARNING) -> None:
     """Log to stderr with every phone number masked (handlers get the filter, so libraries'
     records are masked too)."""
     handler = logging.StreamHandler()

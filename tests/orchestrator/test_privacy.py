@@ -1,0 +1,27 @@
+"""Phone numbers never reach a log line in the clear, whoever logs them."""
+
+from __future__ import annotations
+
+import io
+import logging
+
+from orchestrator.privacy import MaskPhones, mask_phone
+
+
+def test_every_log_record_has_its_phone_numbers_masked() -> None:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.addFilter(MaskPhones())
+    log = logging.getLogger("test.privacy")
+    log.addHandler(handler)
+    log.setLevel(logging.INFO)
+    try:
+        log.info("dial %s failed; retry %s at 2026-03-04 10:00", "+821012345678", "010-9876-5432")
+        log.info("mainland mobile 13812345678 answered after 1234 ms")
+    finally:
+        log.removeHandler(handler)
+    text = out.getvalue()
+    for secret in ("821012345678", "9876", "38123"):
+        assert secret not in text
+    assert "+82******5678" in text and "2026-03-04 10:00" in text and "1234 ms" in text
+    assert mask_phone("+8613812345678") == "+86*******5678"
