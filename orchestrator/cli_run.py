@@ -163,6 +163,35 @@ def leads_done(
         console.print(f"lead {lead_id}: {row['status']} ({result})")
 
 
+@leads_app.command("push")
+def leads_push(ctx: typer.Context, as_json: JsonOpt = False) -> None:
+    """Deliver waiting leads to the webhook now (a running campaign does this by itself)."""
+    import httpx
+
+    from campaigns import outbox
+    from orchestrator.webhook import DeliveryStats, deliver_once
+
+    settings = settings_of(ctx)
+    if not settings.webhook_url:
+        raise UserError("no webhook configured: set OUTREACH_WEBHOOK_URL (and _SECRET)")
+    key = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    stats = DeliveryStats()
+
+    async def push() -> None:
+        async with httpx.AsyncClient(timeout=10.0) as client:
+            await deliver_once(engine_of(ctx), settings.webhook_url or "", key, client, stats)
+
+    anyio.run(push)
+    box = outbox.stats(engine_of(ctx))
+    result = {"sent": stats.delivered, "failed": stats.failed, "waiting": box["waiting"],
+              "delivered_total": box["delivered"]}  # fmt: skip
+    if as_json:
+        print_json(result)
+    else:
+        console.print(f"sent {stats.delivered}, failed {stats.failed} (retried later), "
+                      f"waiting {box['waiting']}")  # fmt: skip
+
+
 @calls_app.command("list")
 def calls_list(
     ctx: typer.Context,

@@ -79,3 +79,24 @@ def test_lead_is_delivered_signed_after_the_receiver_recovers(db_url: str, recei
     ts = headers["X-Outreach-Timestamp"]
     expected = hmac.new(SECRET.encode(), ts.encode() + b"." + body, hashlib.sha256).hexdigest()
     assert headers["X-Outreach-Signature"] == f"sha256={expected}"
+
+
+def test_leads_push_command_delivers_and_reports(sqlite_url: str, receiver: str) -> None:
+    from typer.testing import CliRunner
+
+    from orchestrator.cli import app
+
+    engine, cid = make_campaign(sqlite_url, 1)
+    ENGINES.append(engine)
+    (c,) = claim(engine, cid, 1, "w1", timedelta(minutes=10), now=T0)
+    lead = LeadDraft(70, "warm", "B", "interested")
+    result = AttemptResult("answered", dialog_outcome="interested")
+    finish_attempt(engine, c.attempt_id, CallReport(result, lead=lead, webhook=True), now=T0)
+    env = {"OUTREACH_WEBHOOK_URL": receiver, "OUTREACH_WEBHOOK_SECRET": SECRET}
+    runner = CliRunner()
+    first = runner.invoke(app, ["--db", sqlite_url, "leads", "push", "--json"], env=env)
+    # The receiver refuses the first post: the lead is kept for a retry, not lost.
+    assert json.loads(first.stdout) == {"sent": 0, "failed": 1, "waiting": 1, "delivered_total": 0}
+    nothing = runner.invoke(app, ["--db", sqlite_url, "leads", "push"])
+    # (the installed command prints this UserError as one line; see the CLI subprocess tests)
+    assert "OUTREACH_WEBHOOK_URL" in str(nothing.exception)
