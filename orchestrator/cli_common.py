@@ -17,7 +17,7 @@ from campaigns.db import open_database
 from orchestrator.settings import Settings, load_settings
 
 console = Console()
-err_console = Console(stderr=True)
+err_console = Console(stderr=True, soft_wrap=True)  # an error stays one line, whatever its length
 
 
 class UserError(Exception):
