@@ -151,14 +151,21 @@ class Sandbox:
             return None
 
     def _evict_other(self, log: Callable[[str], None]) -> None:
-        """The root (and port 5038) serve one sandbox at a time: a sandbox started from another
-        directory (e.g. another clone of the repository) is stopped, with a message."""
+        """The root (and port 5038) serve one sandbox at a time: an Asterisk started from another
+        directory (another clone), or one whose directory and pid file are gone (a deleted clone,
+        a crashed CLI), is stopped, with a message. Found by the processes' root directory, not
+        only the owner record, which a deleted clone cannot keep up to date."""
         owner = self._owner()
-        if owner is None or owner[1] == self.dir or not _alive(owner[0]):
-            return
-        log(f"stopping the sandbox started from {owner[1]} (pid {owner[0]}): one at a time")
-        _terminate(owner[0])
-        (owner[1] / "asterisk.pid").unlink(missing_ok=True)
+        mine = self._pid()
+        strays = set(_chrooted(self.root))
+        if owner is not None and _alive(owner[0]):
+            strays.add(owner[0])
+        for pid in sorted(strays - {mine} if mine is not None and _alive(mine) else strays):
+            where = owner[1] if owner is not None and owner[0] == pid else "an unknown directory"
+            log(f"stopping the Asterisk started from {where} (pid {pid}): one at a time")
+            _terminate(pid)
+        if owner is not None and owner[1] != self.dir:
+            (owner[1] / "asterisk.pid").unlink(missing_ok=True)
 
     # ---- steps -------------------------------------------------------------------------------
 
@@ -253,6 +260,20 @@ def _alive(pid: int) -> bool:
         return stat.rpartition(")")[2].split()[0] != "Z"
     except OSError:
         return False
+
+
+def _chrooted(root: Path) -> list[int]:
+    """Processes whose root directory is `root` (an Asterisk running in this sandbox's root)."""
+    target = str(root.resolve())
+    found = []
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                if os.readlink(entry / "root") == target:
+                    found.append(int(entry.name))
+            except OSError:
+                continue  # gone meanwhile, or not ours to look at
+    return found
 
 
 def _terminate(pid: int) -> None:

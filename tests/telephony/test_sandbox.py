@@ -17,6 +17,7 @@ from typer.testing import CliRunner
 
 from orchestrator.cli import app
 from telephony.sandbox import Sandbox, SandboxConfig, numbers
+from telephony.sandbox.control import _alive
 from telephony.sandbox.render import MODULES, render
 from tests.sandbox import running_sandbox
 
@@ -113,3 +114,15 @@ def test_a_half_built_root_is_never_used(tmp_path: Path, monkeypatch: pytest.Mon
     monkeypatch.setenv("OUTREACH_SANDBOX_ROOTFS", str(tmp_path / "asterisk-rootfs"))
     status = Sandbox(tmp_path / "run").status()
     assert status.rootfs == str(tmp_path / "asterisk-rootfs") and not status.rootfs_built
+
+
+def test_up_stops_an_asterisk_whose_pid_file_was_lost() -> None:
+    """A deleted clone (or a crashed CLI) leaves an Asterisk running with no pid file: `up` must
+    find it by its root directory and replace it, not fail with "already running"."""
+    sandbox = running_sandbox()
+    old = sandbox.status().pid
+    assert old is not None
+    sandbox.pid_file.unlink()
+    status = sandbox.up()
+    assert status.healthy and status.pid != old
+    assert not _alive(old)
