@@ -59,6 +59,14 @@ REGION_ZONES = {
 }
 
 
+def validate_spec(spec: CampaignSpec) -> None:
+    """Every check `create_campaign` makes before writing, for callers that check more."""
+    _validate(spec)
+    zone(spec.time_zone or REGION_ZONES.get(spec.region.upper(), "UTC"))
+    make_windows(spec.window, spec.days)
+    parse_retry(spec.retry)
+
+
 def _validate(spec: CampaignSpec) -> None:
     if not spec.name.strip():
         raise InvalidInput("a campaign needs a name")

@@ -60,6 +60,18 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     return (AsrError, CampaignError, DialogError, TelephonyError, SettingsError, UserError)
 
 
+def _user_error_in(exc: BaseException) -> BaseException | None:
+    """The user-facing error in `exc`, also when task groups wrapped it (ExceptionGroup)."""
+    if isinstance(exc, _user_errors()):
+        return exc
+    if isinstance(exc, BaseExceptionGroup):
+        for sub in exc.exceptions:
+            found = _user_error_in(sub)
+            if found is not None:
+                return found
+    return None
+
+
 def main() -> None:
     """Entry point: known errors become one clear line; nothing prints a traceback to a user."""
     try:
@@ -70,8 +82,9 @@ def main() -> None:
     except Exception as exc:
         if os.environ.get("OUTREACH_DEBUG"):
             raise
-        if isinstance(exc, _user_errors()):
-            err_console.print(f"[bold red]error:[/] {exc}", highlight=False)
+        known = _user_error_in(exc)
+        if known is not None:
+            err_console.print(f"[bold red]error:[/] {known}", highlight=False)
             sys.exit(2)
         err_console.print(
             f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"

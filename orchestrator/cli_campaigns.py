@@ -11,6 +11,7 @@ from campaigns import dialing, repo
 from campaigns.db import session
 from campaigns.models import Campaign
 from campaigns.policy import DEFAULT_DAYS, DEFAULT_WINDOW, zone
+from dialogs import load_script
 from orchestrator.cli_common import UserError, console, engine_of, print_json, print_table
 
 campaign_app = typer.Typer(help="Create and manage campaigns.", no_args_is_help=True)
@@ -82,6 +83,8 @@ def create(
         retry=retry,
         transfer_queue=queue,
     )
+    repo.validate_spec(spec)
+    load_script(script)  # a script that does not load is refused now, not at the first call
     with session(engine_of(ctx)) as s:
         c = repo.create_campaign(s, spec)
     if as_json:

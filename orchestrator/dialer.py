@@ -133,7 +133,12 @@ class Dialer:
             if self.opts.handle_signals:
                 tg.start_soon(self._watch_signals, tg.cancel_scope)
             tg.start_soon(self._watch_status)
-            await self._loop()
+            try:
+                await self._loop()
+            finally:
+                # Whatever ended the loop (a lost PBX, a bug), claims not dialled go back now
+                # instead of waiting for their lease to run out.
+                await self._release()
             tg.cancel_scope.cancel()
         self.stats.elapsed_s = anyio.current_time() - started
         return self.stats

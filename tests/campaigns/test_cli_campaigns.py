@@ -46,7 +46,7 @@ def test_create_list_show_pause_resume(db_url: str) -> None:
 
 
 def test_due_respects_window_dnc_and_pause(db_url: str) -> None:
-    assert outreach(db_url, "campaign", "create", "c1", "--script", "x")[0] == 0
+    assert outreach(db_url, "campaign", "create", "c1", "--script", "ko-dormant-deposit")[0] == 0
     engine = open_database(db_url)
     ENGINES.append(engine)
     with session(engine) as s:
@@ -79,6 +79,7 @@ def test_errors_are_one_clear_line_without_traceback(tmp_path: Path) -> None:
         (["campaign", "show", "nope"], "no campaign named 'nope'"),
         (["campaign", "create", "x", "--script", "s", "--window", "20:00-09:00"], "ends before"),
         (["campaign", "create", "x", "--script", "s", "--retry", "busy=10s"], "minimum is 2m"),
+        (["campaign", "create", "x", "--script", "no-such-script"], "no-such-script"),
         (["--db", "postgresql://nobody@127.0.0.1:1/none", "campaign", "list"], "cannot open"),
     ]:
         proc = subprocess.run([exe, *args], capture_output=True, text=True, env=env, timeout=60)

@@ -1,0 +1,68 @@
+"""What a campaign manager sees when the run cannot work: one clear line, no traceback, and
+nothing left claimed."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+from pathlib import Path
+
+from tests.orchestrator.helpers import cli
+
+OUTREACH = str(Path(sys.executable).parent / "outreach")
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_unreachable_pbx_is_one_line_and_leaves_contacts_unclaimed(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    cli(home, "campaign", "create", "e", "--script", "ko-dormant-deposit", "--window",
+        "00:00-24:00", "--days", "mon-sun")  # fmt: skip
+    (tmp_path / "l.csv").write_text("name,phone\n김민수,010-1234-5678\n", encoding="utf-8")
+    cli(home, "contacts", "import", "e", str(tmp_path / "l.csv"), "--json")
+    env = {**os.environ, "OUTREACH_HOME": str(home), "OUTREACH_AMI_PORT": str(_closed_port()),
+           "OUTREACH_AMI_SECRET": "not-used"}  # fmt: skip
+    env.pop("OUTREACH_DEBUG", None)
+    proc = subprocess.run([OUTREACH, "run", "e", "--telephony", "asterisk", "--until-done"],
+                          env=env, capture_output=True, text=True, timeout=180)  # fmt: skip
+    assert proc.returncode == 2
+    assert "cannot reach AMI" in proc.stderr and "Traceback" not in proc.stderr + proc.stdout
+    shown = cli(home, "campaign", "show", "e", "--json")
+    assert shown["contacts"] == {"total": 1, "new": 1}
+
+
+def test_broken_script_is_refused_at_create_and_at_run(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    env = {**os.environ, "OUTREACH_HOME": str(home)}
+    env.pop("OUTREACH_DEBUG", None)
+    script = tmp_path / "mine.yaml"
+    broken = "name: x\nlanguage: ko\nstates: {a: {say: hi, on: {yes: nowhere}}}\n"
+    script.write_text(broken, encoding="utf-8")
+    create = [OUTREACH, "campaign", "create", "b", "--script", str(script)]
+    proc = subprocess.run(create, env=env, capture_output=True, text=True, timeout=60)
+    assert proc.returncode == 2 and "mine.yaml" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    # A good script broken after the campaign was made: the run says so and dials nobody.
+    script.write_text(_bundled("ko-dormant-deposit"), encoding="utf-8")
+    cli(home, "campaign", "create", "b", "--script", str(script), "--window", "00:00-24:00",
+        "--days", "mon-sun")  # fmt: skip
+    (tmp_path / "l.csv").write_text("name,phone\n김민수,010-1234-5678\n", encoding="utf-8")
+    cli(home, "contacts", "import", "b", str(tmp_path / "l.csv"), "--json")
+    script.write_text(broken, encoding="utf-8")
+    proc = subprocess.run([OUTREACH, "run", "b", "--until-done"], env=env, capture_output=True,
+                          text=True, timeout=180)  # fmt: skip
+    assert proc.returncode == 2 and "mine.yaml" in proc.stderr
+    assert "Traceback" not in proc.stderr + proc.stdout
+    assert cli(home, "campaign", "show", "b", "--json")["contacts"] == {"total": 1, "new": 1}
+
+
+def _bundled(name: str) -> str:
+    from dialogs import load_script
+
+    return Path(load_script(name).source).read_text(encoding="utf-8")
