@@ -3,6 +3,7 @@ recogniser, synthesiser and dialog engine, and the report adds up."""
 
 from __future__ import annotations
 
+import wave
 from pathlib import Path
 
 from tests.orchestrator.helpers import EXPECTED, check_outcomes, cli, persona_list
@@ -34,4 +35,9 @@ def test_every_persona_ends_as_it_should_on_sim(tmp_path: Path) -> None:
     assert "[cut at" in cut["turns"][0]["text"]
     said = [t for t in cut["turns"] if t["speaker"] == "customer"]
     assert said and all(t["confidence"] is not None and t["end_s"] >= t["start_s"] for t in said)
-    assert Path(cut["recording_path"]).is_file()
+    with wave.open(cut["recording_path"]) as rec:  # both directions, placed by call time
+        assert (rec.getnchannels(), rec.getframerate()) == (2, 8000)
+        assert rec.getnframes() / 8000 >= max(t["end_s"] for t in cut["turns"]) - 0.1
+        frames = rec.readframes(rec.getnframes())
+    caller, robot = frames[0::4] + frames[1::4], frames[2::4] + frames[3::4]
+    assert caller.strip(b"\x00") and robot.strip(b"\x00"), "neither side is silent"
