@@ -45,7 +45,8 @@ def asterisk_config(
     ami = AmiConfig(settings.ami_host, settings.ami_port, settings.ami_username, secret)
     port = settings.audiosocket_port if audiosocket_port is None else audiosocket_port
     config = AsteriskConfig(ami=ami, audiosocket_host=settings.audiosocket_host,
-                            audiosocket_port=port)  # fmt: skip
+                            audiosocket_port=port,
+                            audiosocket_address=settings.audiosocket_address)  # fmt: skip
     if channel_template is not None:
         config = dataclasses.replace(config, channel_template=channel_template)
     return config

@@ -43,6 +43,9 @@ class Settings(BaseSettings):
     ami_secret: SecretStr | None = None
     audiosocket_host: str = "127.0.0.1"
     audiosocket_port: int = 0  # 0: any free port (Asterisk is told which, per call)
+    # What the PBX connects to when it is another machine, e.g. "10.0.0.5:9092" (the default is
+    # audiosocket_host and the bound port, right for the sandbox on this machine).
+    audiosocket_address: str | None = None
     # How a number is dialled: the sandbox's loopback SIP trunk by default; a carrier trunk in
     # production, e.g. "PJSIP/{digits}@carrier".
     asterisk_channel: str = "PJSIP/{digits}@simtrunk"
