@@ -55,6 +55,13 @@ def write_connection(engine: Engine) -> sa.Connection:
 
 def create_db_engine(url: str) -> Engine:
     url = normalise_url(url)
+    try:
+        sa.engine.make_url(url).get_dialect()
+    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
+        raise CampaignError(
+            f"cannot use the database URL {url!r} ({exc}); use sqlite:///PATH or "
+            "postgresql://USER@HOST:PORT/DATABASE"
+        ) from exc
     if url.startswith("sqlite"):
         path = sa.engine.make_url(url).database
         if path and path != ":memory:":

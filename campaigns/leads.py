@@ -77,20 +77,34 @@ def finish_lead(
     note: str | None = None,
     callback_at: datetime | None = None,
     now: datetime | None = None,
+    agent_id: str | None = None,
 ) -> dict[str, Any]:
-    """Record an agent's result. `callback` puts the lead back in the queue at `callback_at`."""
+    """Record an agent's result. `callback` puts the lead back in the queue at `callback_at`.
+
+    With `agent_id`, a lead another agent holds is refused; an unclaimed one is credited to it.
+    A note adds to the notes already on the lead."""
     now = now or utcnow()
     if result not in RESULTS:
         raise InvalidInput(f"unknown result {result!r}: use one of {', '.join(RESULTS)}")
     if result == "callback" and callback_at is None:
         raise InvalidInput("a callback needs --at TIME (when to call the customer back)")
+    if result != "callback" and callback_at is not None:
+        raise InvalidInput("--at is the time of a callback: use it with --result callback")
     with write_connection(engine) as conn, conn.begin():
         row = conn.execute(sa.select(L).where(L.c.id == lead_id)).mappings().first()
         if row is None:
             raise NotFound(f"no lead {lead_id}; `outreach leads list` shows the queue")
         if row["status"] == "done":
             raise InvalidInput(f"lead {lead_id} is already done ({row['result']})")
-        values: dict[str, Any] = {"result": result, "note": note}
+        holder = row["agent_id"] if row["status"] == "claimed" else None
+        if agent_id and holder and holder != agent_id:
+            raise InvalidInput(f"lead {lead_id} is held by agent {holder!r}, not {agent_id!r}")
+        if callback_at is not None and callback_at <= now:
+            raise InvalidInput("the callback time is in the past: give a later --at")
+        notes = "\n".join(n for n in (row["note"], note) if n) or None
+        values: dict[str, Any] = {"result": result, "note": notes}
+        if agent_id and not holder:
+            values["agent_id"] = agent_id
         if result == "callback":
             values |= {"status": "queued", "callback_at": callback_at, "agent_id": None}
         else:

@@ -222,6 +222,8 @@ def after_attempt(
 
     if dialog_outcome == "opt_out":
         return decide("dnc", None, "the customer asked not to be called again")
+    if outcome == "invalid":
+        return decide("exhausted", None, "the contact's data does not fit the script; not dialled")
     if outcome == "answered" and dialog_outcome in FINAL_DIALOG_OUTCOMES:
         return decide("done", None, f"dialog ended: {dialog_outcome}")
     key = retry_key(outcome, dialog_outcome)

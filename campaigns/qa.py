@@ -129,7 +129,7 @@ def funnel(engine: Engine, campaign_id: int) -> dict[str, Any]:
             what = sa.func.count(sa.distinct(att.c.contact_id)) if distinct else sa.func.count()
             return int(conn.execute(sa.select(what).where(*where)).scalar() or 0)
 
-        finished = att.c.outcome.is_not(None)
+        finished = sa.and_(att.c.outcome.is_not(None), att.c.outcome != "invalid")
         answered = att.c.outcome.in_(["answered", "machine"])  # a machine answers too
         human = sa.and_(
             att.c.outcome == "answered", sa.or_(att.c.amd.is_(None), att.c.amd != "machine")
@@ -181,6 +181,7 @@ def funnel(engine: Engine, campaign_id: int) -> dict[str, Any]:
             "opt_outs": n_opt_out,
             "retries_pending": contacts.get("retry", 0),
             "not_yet_called": contacts.get("new", 0),
+            "not_dialled_bad_data": count(att.c.outcome == "invalid"),
         }
     report["rates"] = {
         "answer_rate": _rate(n_answered, n_dialled),

@@ -13,6 +13,7 @@ from sqlmodel import Session, col, select
 
 from campaigns.errors import InvalidInput, NotFound
 from campaigns.models import Campaign, Contact
+from campaigns.phones import check_region
 from campaigns.policy import (
     DEFAULT_DAYS,
     DEFAULT_MAX_ATTEMPTS,
@@ -62,6 +63,7 @@ REGION_ZONES = {
 def validate_spec(spec: CampaignSpec) -> None:
     """Every check `create_campaign` makes before writing, for callers that check more."""
     _validate(spec)
+    check_region(spec.region)
     zone(spec.time_zone or REGION_ZONES.get(spec.region.upper(), "UTC"))
     make_windows(spec.window, spec.days)
     parse_retry(spec.retry)
@@ -86,7 +88,7 @@ def _validate(spec: CampaignSpec) -> None:
 
 
 def create_campaign(session: Session, spec: CampaignSpec) -> Campaign:
-    _validate(spec)
+    validate_spec(spec)
     region = spec.region.upper()
     tz = spec.time_zone or REGION_ZONES.get(region, "UTC")
     zone(tz)

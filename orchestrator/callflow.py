@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 from campaigns.calls import CallReport, LeadDraft
 from campaigns.dialing import AttemptResult, Claim
+from dialogs import DialogError
 from orchestrator.privacy import mask_phone
 from orchestrator.session import CallSession, Conversation, Services
 from telephony.base import AmdStatus, DialOutcome, OriginateRequest, TelephonyBackend
@@ -48,6 +49,13 @@ async def place_call(
     services: Services, backend: TelephonyBackend, claim: Claim, plan: CallPlan
 ) -> CallReport:
     phone = mask_phone(claim.phone)
+    attributes = {k: str(v) for k, v in claim.attributes.items()}
+    contact_vars = {**attributes, "name": claim.name or attributes.get("name", "")}
+    try:
+        # A contact the script cannot speak to (a missing name, say) is never dialled.
+        services.script.resolve_variables(contact_vars)
+    except DialogError as exc:
+        return CallReport(AttemptResult("invalid", cause=str(exc)[:300]))
     variables = {"language": services.script.language}
     request = OriginateRequest(claim.attempt_id, claim.phone, variables, None, plan.ring_timeout_s)
     try:
@@ -62,9 +70,9 @@ async def place_call(
     if dial.amd is AmdStatus.MACHINE:
         await handle.hangup()
         return CallReport(AttemptResult("machine", amd="machine", answered_at=answered_at))
-    attributes = {k: str(v) for k, v in claim.attributes.items()}
-    variables = {**attributes, "name": claim.name or attributes.get("name", "")}
-    conv = await CallSession(services, claim.attempt_id, claim.phone, variables, handle.media).run()
+    conv = await CallSession(
+        services, claim.attempt_id, claim.phone, contact_vars, handle.media
+    ).run()
     transferred = False
     if conv.transfer_queue is not None and plan.transfer_queue:
         try:

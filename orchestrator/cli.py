@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Annotated
 
 import typer
+from rich.text import Text
 
 from orchestrator import (
     cli_campaigns,
@@ -18,7 +19,7 @@ from orchestrator import (
     cli_telephony,
     privacy,
 )
-from orchestrator.cli_common import GlobalOptions, err_console
+from orchestrator.cli_common import GlobalOptions, err_console, print_error
 
 app = typer.Typer(
     name="outreach",
@@ -57,7 +58,8 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     from orchestrator.settings import SettingsError
     from telephony import TelephonyError
 
-    return (AsrError, CampaignError, DialogError, TelephonyError, SettingsError, UserError)
+    # OSError: a path that cannot be read or written, a port in use: the message says which.
+    return (AsrError, CampaignError, DialogError, TelephonyError, SettingsError, UserError, OSError)
 
 
 def _user_error_in(exc: BaseException) -> BaseException | None:
@@ -84,12 +86,14 @@ def main() -> None:
             raise
         known = _user_error_in(exc)
         if known is not None:
-            err_console.print(f"[bold red]error:[/] {known}", highlight=False)
+            print_error(known)
             sys.exit(2)
         err_console.print(
-            f"[bold red]internal error:[/] {type(exc).__name__}: {exc}\n"
-            "This is a bug in outreach. Rerun with OUTREACH_DEBUG=1 for the full traceback "
-            "and report it.",
+            Text.assemble(
+                ("internal error:", "bold red"),
+                f" {type(exc).__name__}: {exc}\nThis is a bug in outreach. Rerun with "
+                "OUTREACH_DEBUG=1 for the full traceback and report it.",
+            ),
             highlight=False,
         )
         sys.exit(1)

@@ -90,7 +90,8 @@ def create(
     if as_json:
         print_json(campaign_dict(c))
     else:
-        console.print(f"created campaign [bold]{c.name}[/] (script {c.script_ref}, {c.region})")
+        made = f"created campaign {c.name} (script {c.script_ref}, {c.region})"
+        console.print(made, markup=False)
 
 
 @campaign_app.command("list")
@@ -145,7 +146,7 @@ def show(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
 def _set_status(ctx: typer.Context, name: str, status: str) -> None:
     with session(engine_of(ctx)) as s:
         repo.set_status(s, name, status)
-    console.print(f"campaign [bold]{name}[/] is {status}")
+    console.print(f"campaign {name} is {status}", markup=False)
 
 
 @campaign_app.command("pause")
@@ -217,7 +218,7 @@ def due(
         print_json(out)
         return
     if c.status != "active":
-        console.print(f"campaign {name} is {c.status}: nobody is dialled")
+        console.print(f"campaign {name} is {c.status}: nobody is dialled", markup=False)
     print_table(
         f"Due in {name} at {moment.isoformat(timespec='seconds')}",
         ["phone", "name", "local time", "time zone"],

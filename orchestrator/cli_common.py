@@ -11,6 +11,7 @@ from typing import Any, NoReturn
 import typer
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 from sqlalchemy.engine import Engine
 
 from campaigns.db import open_database
@@ -71,15 +72,21 @@ def print_json(value: Any) -> None:
 
 def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
     """A readable table for people."""
-    table = Table(title=title)
+    table = Table(title=Text(title))
     for col in columns:
         table.add_column(col)
     for row in rows:
-        table.add_row(*("" if v is None else str(v) for v in row))
+        # Text, not markup: a name or path with "[...]" in it is shown as written.
+        table.add_row(*(Text("" if v is None else str(v)) for v in row))
     console.print(table)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
     """Print a user-facing error and exit."""
-    err_console.print(f"[bold red]error:[/] {message}", highlight=False)
+    print_error(message)
     raise typer.Exit(code)
+
+
+def print_error(message: object) -> None:
+    """`error: ...` on stderr, on one line; the message is text, never markup."""
+    err_console.print(Text.assemble(("error:", "bold red"), " ", str(message)), highlight=False)

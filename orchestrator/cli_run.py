@@ -15,7 +15,9 @@ from rich.table import Table
 
 from campaigns import leads, qa
 from campaigns.db import session
-from campaigns.repo import get_campaign_by_name
+from campaigns.models import Lead
+from campaigns.policy import zone
+from campaigns.repo import get_campaign, get_campaign_by_name
 from orchestrator.cli_campaigns import campaign_app
 from orchestrator.cli_common import (
     UserError,
@@ -136,14 +138,15 @@ def leads_next(
     print_table(f"Lead {lead['id']} for {agent}", ["field", "value"], list(lead.items()))
 
 
-def _parse_moment(text: str | None) -> datetime | None:
+def _parse_moment(text: str | None, tz: str) -> datetime | None:
+    """ISO 8601; without an offset it is read in `tz` (the campaign's zone), as `campaign due`."""
     if text is None:
         return None
     try:
         moment = datetime.fromisoformat(text)
     except ValueError as exc:
         raise UserError(f"{text!r} is not ISO 8601, e.g. 2026-03-05T15:00:00+09:00") from exc
-    return (moment if moment.tzinfo else moment.astimezone()).astimezone(UTC)
+    return (moment if moment.tzinfo else moment.replace(tzinfo=zone(tz))).astimezone(UTC)
 
 
 @leads_app.command("done")
@@ -152,15 +155,29 @@ def leads_done(
     lead_id: int,
     result: Annotated[str, typer.Option(help="sold, no_sale, callback or unreachable.")],
     note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
-    at: Annotated[str | None, typer.Option("--at", help="Callback time (ISO 8601).")] = None,
+    at: Annotated[
+        str | None,
+        typer.Option("--at", help="Callback time (ISO 8601; no offset: the campaign's zone)."),
+    ] = None,
+    agent: Annotated[
+        str | None,
+        typer.Option("--agent", help="Your agent id (refused if another agent holds it)."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Record what came of a lead; a callback returns it to the queue at --at."""
-    row = leads.finish_lead(engine_of(ctx), lead_id, result, note, _parse_moment(at))
+    engine = engine_of(ctx)
+    with session(engine) as s:
+        lead = s.get(Lead, lead_id)
+        if lead is None:
+            raise UserError(f"no lead {lead_id}; `outreach leads list` shows the queue")
+        tz = get_campaign(s, lead.campaign_id).time_zone
+    when = _parse_moment(at, tz)
+    row = leads.finish_lead(engine, lead_id, result, note, when, agent_id=agent)
     if as_json:
         print_json(row)
     else:
-        console.print(f"lead {lead_id}: {row['status']} ({result})")
+        console.print(f"lead {lead_id}: {row['status']} ({result})", markup=False)
 
 
 @leads_app.command("push")
@@ -264,7 +281,7 @@ def calls_export(
         _write_csv(out, rows)
     else:
         raise UserError("--out must end in .csv or .jsonl")
-    console.print(f"wrote {len(rows)} calls to {out}")
+    console.print(f"wrote {len(rows)} calls to {out}", markup=False)
 
 
 def _write_csv(out: Path, rows: list[dict[str, Any]]) -> None:
@@ -319,7 +336,7 @@ def demo(
     setup = prepare(settings_of(ctx), channels)
     imported = import_summary(setup.imported)
     if not as_json:
-        console.print(f"[bold]outreach demo[/] in {setup.settings.home}")
+        console.print(f"outreach demo in {setup.settings.home}", markup=False)
         print_table("List import", ["", "rows"], list(imported.items()))
         console.print("dialling simulated customers (real vosk + espeak-ng + dialog engine) ...")
     request = RunRequest(setup.settings, setup.engine, CAMPAIGN, "sim", True, speed)

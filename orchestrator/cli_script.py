@@ -9,6 +9,7 @@ import sys
 from typing import Annotated, Any
 
 import typer
+from rich.markup import escape
 
 from dialogs import (
     DialogEngine,
@@ -93,9 +94,9 @@ def check(file: FileArg, as_json: JsonOpt = False) -> None:
         print_json(report.as_json())
     else:
         for issue in report.errors:
-            out(f"[bold red]error:[/] {issue}")
+            out(f"[bold red]error:[/] {escape(str(issue))}")
         for issue in report.warnings:
-            out(f"[yellow]warning:[/] {issue}")
+            out(f"[yellow]warning:[/] {escape(str(issue))}")
         verdict = "[green]ok[/]" if report.ok else "[bold red]failed[/]"
         out(
             f"{verdict}: {report.file}: {report.states} states, "
@@ -122,10 +123,11 @@ def run(
         print_json(result)
         return
     for turn in result["turns"]:
-        out(f"[cyan]robot:[/] {turn['robot']}")
+        out(f"[cyan]robot:[/] {escape(str(turn['robot']))}")
         if turn["intent"] is not None:
             out(
-                f"[green]customer:[/] {turn['customer'] or '(silence)'}  [dim]→ {turn['intent']}[/]"
+                f"[green]customer:[/] {escape(turn['customer'] or '(silence)')}  "
+                f"[dim]→ {turn['intent']}[/]"
             )
     print_score(engine)
 
@@ -220,9 +222,9 @@ def chat_event(line: str, t: float) -> Event:
 def show(commands: list[Command]) -> None:
     for c in commands:
         if isinstance(c, Say):
-            out(f"[cyan]robot:[/] {c.text}")
+            out(f"[cyan]robot:[/] {escape(c.text)}")
         elif isinstance(c, Listen):
-            out(f"  [dim](expects: {' / '.join(c.phrases)})[/]")
+            out(f"  [dim](expects: {escape(' / '.join(c.phrases))})[/]")
         elif not isinstance(c, IntentRecognised):
             out(f"  [magenta]{type(c).__name__}[/] {vars_of(c)}")
 

@@ -11,6 +11,7 @@ from typing import Annotated
 
 import anyio
 import typer
+from rich.markup import escape
 
 from asr_models import ModelInfo, Pcm, VoskEngine, install, list_models, resolve, transcribe_pcm
 from asr_models import transcribe_file as transcribe_wav
@@ -65,7 +66,7 @@ def models_add(
     """Check a model's layout, then copy it into OUTREACH_HOME/models."""
     with console.status(f"checking and copying {source}"):
         info = install(source, settings_of(ctx).models_dir, name, language)
-    console.print(f"added model [bold]{info.name}[/] ({info.language}) at {info.path}")
+    console.print(f"added model {escape(info.name)} ({info.language}) at {escape(str(info.path))}")
 
 
 @models_app.command("verify")
@@ -147,7 +148,7 @@ def asr_transcribe(
     if as_json:
         print_json(result)
         return
-    console.print(f"[bold]{result['text'] or '(nothing recognised)'}[/]")
+    console.print(f"[bold]{escape(str(result['text'] or '(nothing recognised)'))}[/]")
     words = result["words"]
     assert isinstance(words, list)
     print_table(

@@ -207,7 +207,7 @@ class Dialer:
         self.stats.in_flight -= 1
         self.stats.finished += 1
         self.stats.outcomes[r.dialog_outcome or r.outcome] += 1
-        self.stats.answered += r.outcome == "answered"
+        self.stats.answered += r.outcome in ("answered", "machine")  # as the report counts
         self.stats.leads += lead_id is not None
         self.stats.opt_outs += report.opt_out
         self.stats.latencies_s.extend(report.extra.get("latencies_s", []))

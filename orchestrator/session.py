@@ -222,7 +222,7 @@ class CallSession:
             self.recorder.robot(start, heard)
         text = cmd.text if not played.interrupted else f"{cmd.text} [cut at {played.played_ms} ms]"
         self.conv.turns.append(
-            TurnRecord("robot", text, start, start + played.played_ms / 1000,
+            TurnRecord("robot", text, start, round(start + played.played_ms / 1000, 3),
                        prompt_id=cmd.prompt_id, state=self.engine.state)
         )  # fmt: skip
         if played.interrupted:
@@ -239,7 +239,13 @@ class CallSession:
         with anyio.move_on_after(cmd.timeout_s / cfg.speed):
             item = await recv.receive()
         if item is None:
-            return self.engine.handle(Silence(self.clock.now()))
+            now = self.clock.now()
+            self.conv.turns.append(
+                TurnRecord("system", f"(no answer for {cmd.timeout_s:g} s)",
+                           round(now - cmd.timeout_s, 3), now, intent="silence",
+                           state=self.engine.state)
+            )  # fmt: skip
+            return self.engine.handle(Silence(now))
         if isinstance(item, _Speech):
             # The caller is speaking: wait for the end of the turn (bounded), not the timeout.
             return await self._listen(Listen(cmd.phrases, cfg.max_utterance_s), recv)
@@ -263,7 +269,7 @@ class CallSession:
         text = r.phrase or r.text
         self._pending_reply = (max(0.0, utt.decided_at - utt.speech_end), self.clock.now())
         self.conv.turns.append(
-            TurnRecord("customer", text, utt.started_at, utt.speech_end,
+            TurnRecord("customer", text, round(utt.started_at, 3), round(utt.speech_end, 3),
                        confidence=round(r.confidence, 3), state=self.engine.state)
         )  # fmt: skip
         return self._note_intents(self.engine.handle(Utterance(text, r.confidence, utt.speech_end)))

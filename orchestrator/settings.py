@@ -71,7 +71,8 @@ class Settings(BaseSettings):
 
     @property
     def recordings_dir(self) -> Path:
-        return self.home / "recordings"
+        # Absolute: the path is stored with each call and read from wherever QA stands.
+        return (self.home / "recordings").resolve()
 
     @property
     def models_dir(self) -> Path:
@@ -123,7 +124,21 @@ def load_settings(config: Path | None = None, **overrides: Any) -> Settings:
             return tuple(sources)
 
     try:
-        return _FileSettings(**{k: v for k, v in overrides.items() if v is not None})
+        settings = _FileSettings(**{k: v for k, v in overrides.items() if v is not None})
     except (ValidationError, tomllib.TOMLDecodeError, OSError) as exc:
         where = f" (settings file {path})" if path else ""
-        raise SettingsError(f"invalid settings{where}: {exc}") from exc
+        raise SettingsError(f"invalid settings{where}: {_short(exc)}") from exc
+    if settings.home.exists() and not settings.home.is_dir():
+        raise SettingsError(
+            f"the home {settings.home} is a file; give a directory with --home or OUTREACH_HOME"
+        )
+    return settings
+
+
+def _short(exc: Exception) -> str:
+    """One line per problem: which setting, and what is wrong with it."""
+    if isinstance(exc, ValidationError):
+        return "; ".join(
+            f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in exc.errors()
+        )
+    return str(exc)

@@ -133,3 +133,25 @@ def test_outbox_retries_with_backoff_until_delivered(db_url: str) -> None:
     assert again.tries == 1
     delivered(engine, msg.id)
     assert pending(engine, now=T0 + timedelta(days=1)) == []
+
+
+def test_agent_ownership_notes_and_callback_times(db_url: str) -> None:
+    engine, _ = _leads(db_url, 2)
+    held = next_lead(engine, "kim", now=T0)
+    assert held is not None
+    with pytest.raises(InvalidInput, match="held by agent 'kim'"):
+        finish_lead(engine, held["id"], "sold", agent_id="lee", now=T0)
+    with pytest.raises(InvalidInput, match="in the past"):
+        finish_lead(engine, held["id"], "callback", callback_at=T0 - timedelta(hours=1), now=T0)
+    with pytest.raises(InvalidInput, match="--result callback"):
+        finish_lead(engine, held["id"], "sold", callback_at=T0 + timedelta(hours=1), now=T0)
+    later = T0 + timedelta(hours=1)
+    finish_lead(engine, held["id"], "callback", "wants the rate sheet", later, T0, "kim")
+    again = next_lead(engine, "kim", now=later)
+    assert again is not None and again["id"] == held["id"]
+    done = finish_lead(engine, held["id"], "sold", "opened", now=later, agent_id="kim")
+    assert done["note"] == "wants the rate sheet\nopened", "an earlier note is kept"
+    # An unclaimed lead closed by an agent is credited to that agent.
+    other = next(x for x in list_leads(engine) if x["status"] == "queued")
+    closed = finish_lead(engine, other["id"], "no_sale", agent_id="park", now=later)
+    assert closed["agent_id"] == "park"

@@ -82,3 +82,15 @@ def test_calls_commands_and_report(sqlite_url: str, tmp_path: Path) -> None:
     assert report["dialled"] == 3 and report["answered"] == 2 and report["leads"] == 2
     assert report["leads_by_tier"] == {"hot": 1, "warm": 1}
     assert "funnel" in run(sqlite_url, "campaign", "report", "c1")
+
+
+def test_callback_time_without_offset_is_the_campaigns_zone(sqlite_url: str) -> None:
+    _calls(sqlite_url)
+    lead = json.loads(run(sqlite_url, "leads", "next", "--agent", "kim", "--json"))
+    row = json.loads(run(sqlite_url, "leads", "done", str(lead["id"]), "--result", "callback",
+                         "--at", "2030-12-01T15:00", "--agent", "kim", "--json"))  # fmt: skip
+    assert row["callback_at"].startswith("2030-12-01T06:00")  # 15:00 in Seoul is 06:00 UTC
+    # Back in the queue, nobody holds it: whoever closes it gets the credit.
+    sold = json.loads(run(sqlite_url, "leads", "done", str(lead["id"]), "--result", "sold",
+                          "--agent", "lee", "--json"))  # fmt: skip
+    assert (sold["status"], sold["agent_id"]) == ("done", "lee")

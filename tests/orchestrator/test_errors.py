@@ -66,3 +66,39 @@ def _bundled(name: str) -> str:
     from dialogs import load_script
 
     return Path(load_script(name).source).read_text(encoding="utf-8")
+
+
+def test_brackets_in_names_and_paths_are_shown_as_written(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    cli(home, "campaign", "create", "[b]bold[/b]", "--script", "ko-dormant-deposit")
+    assert "[b]bold[/b]" in cli(home, "campaign", "show", "[b]bold[/b]")
+    env = {**os.environ, "OUTREACH_HOME": str(home)}
+    env.pop("OUTREACH_DEBUG", None)
+    proc = subprocess.run([OUTREACH, "campaign", "due", "x[/]"], env=env, capture_output=True,
+                          text=True, timeout=60)  # fmt: skip
+    assert proc.returncode == 2 and "no campaign named 'x[/]'" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_unknown_region_is_refused_at_create(tmp_path: Path) -> None:
+    env = {**os.environ, "OUTREACH_HOME": str(tmp_path)}
+    proc = subprocess.run(
+        [OUTREACH, "campaign", "create", "c", "--script", "ko-dormant-deposit", "--region", "XX"],
+        env=env, capture_output=True, text=True, timeout=60,
+    )  # fmt: skip
+    assert proc.returncode == 2 and "unknown region 'XX'" in proc.stderr
+
+
+def test_contact_the_script_cannot_address_is_not_dialled(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    cli(home, "campaign", "create", "v", "--script", "ko-dormant-deposit", "--window",
+        "00:00-24:00", "--days", "mon-sun")  # fmt: skip
+    (tmp_path / "l.csv").write_text("name,phone,persona\n,010-1234-5678,interested\n")
+    cli(home, "contacts", "import", "v", str(tmp_path / "l.csv"), "--json")
+    summary = cli(home, "run", "v", "--until-done", "--speed", "4", "--json")
+    assert summary["outcomes"] == {"invalid": 1}
+    (call,) = cli(home, "calls", "list", "--json")
+    assert call["outcome"] == "invalid" and call["answered_at"] is None
+    report = cli(home, "campaign", "report", "v", "--json")
+    assert report["dialled"] == 0 and report["not_dialled_bad_data"] == 1
+    assert report["contacts_by_status"] == {"exhausted": 1}, "not retried: it can never work"
