@@ -101,7 +101,7 @@ def create_campaign(session: Session, spec: CampaignSpec) -> Campaign:
         region=region,
         time_zone=tz,
         windows=windows_to_json(make_windows(spec.window, spec.days)),
-        excluded_dates=sorted(spec.excluded_dates),
+        excluded_dates=sorted(set(spec.excluded_dates)),
         max_channels=spec.max_channels,
         cps=spec.cps,
         max_attempts=spec.max_attempts,

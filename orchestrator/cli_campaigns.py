@@ -134,11 +134,7 @@ def show(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
     print_table(
         f"Campaign {c.name}",
         ["setting", "value"],
-        [
-            (k, _windows_text(v) if k == "windows" else v)
-            for k, v in data.items()
-            if k != "contacts"
-        ],
+        [(k, _setting_text(k, v)) for k, v in data.items() if k != "contacts"],
     )
     print_table("Contacts by status", ["status", "contacts"], sorted(counts.items()))
 
@@ -172,6 +168,24 @@ def _parse_at(at: str | None, default_tz: str) -> datetime:
     if moment.tzinfo is None:
         moment = moment.replace(tzinfo=zone(default_tz))
     return moment.astimezone(UTC)
+
+
+def _setting_text(key: str, value: Any) -> Any:
+    """Settings as a person writes them, not as Python prints them."""
+    if key == "windows":
+        return _windows_text(value)
+    if key == "retry_delays_s":
+        return ", ".join(f"{k}={_duration(v)}" for k, v in value.items())
+    if key == "excluded_dates":
+        return ", ".join(value) or "-"
+    return value
+
+
+def _duration(seconds: float) -> str:
+    for unit, size in (("d", 86400), ("h", 3600), ("m", 60)):
+        if seconds >= size and seconds % size == 0:
+            return f"{int(seconds // size)}{unit}"
+    return f"{seconds:g}s"
 
 
 def _windows_text(windows: dict[str, list[list[str]]]) -> str:

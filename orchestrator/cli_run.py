@@ -83,6 +83,11 @@ def run(
         raise UserError("--speed is for the sim backend; a real PBX runs in real time")
     if speed <= 0:
         raise UserError("--speed must be above 0")
+    with session(engine_of(ctx)) as s:
+        status = get_campaign_by_name(s, campaign).status
+    if status != "active" and not as_json:
+        console.print(f"campaign {campaign} is {status}: nothing is dialled until "
+                      f"`outreach campaign resume {campaign}`", markup=False)  # fmt: skip
     request = RunRequest(settings, engine_of(ctx), campaign, backend, until_done, speed)
     stats = run_with_display(request, as_json)
     if as_json:
@@ -114,9 +119,10 @@ def leads_list(
         return
     print_table(
         "Leads",
-        ["id", "tier", "grade", "score", "status", "name", "phone", "agent", "summary"],
-        [(r["id"], r["tier"], r["grade"], r["score"], r["status"], r["name"], r["phone"],
-          r["agent_id"], r["summary"][:60]) for r in rows],
+        ["id", "tier", "grade", "score", "status", "callback", "name", "phone", "agent",
+         "summary"],
+        [(r["id"], r["tier"], r["grade"], r["score"], r["status"], (r["callback_at"] or "")[:16],
+          r["name"], r["phone"], r["agent_id"], r["summary"][:60]) for r in rows],
     )  # fmt: skip
 
 
@@ -312,7 +318,7 @@ def report(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
 def print_report(name: str, data: dict[str, Any]) -> None:
     main = [(k, data[k]) for k in ("contacts", "dialled", "attempts", "answered", "human",
                                    "completed_dialogs", "leads", "opt_outs", "retries_pending",
-                                   "not_yet_called")]  # fmt: skip
+                                   "not_yet_called", "not_dialled_bad_data")]  # fmt: skip
     print_table(f"Campaign {name}: funnel", ["", "count"], main)
     print_table("Rates", ["", "rate"], [(k, "-" if v is None else f"{v:.0%}")
                                         for k, v in data["rates"].items()])  # fmt: skip
@@ -320,6 +326,9 @@ def print_report(name: str, data: dict[str, Any]) -> None:
         "Dialogs by outcome", ["outcome", "calls"], sorted(data["dialogs_by_outcome"].items())
     )
     print_table("Leads by tier", ["tier", "leads"], sorted(data["leads_by_tier"].items()))
+    print_table("Attempts by outcome", ["outcome", "attempts"],
+                sorted(data["attempts_by_outcome"].items()))  # fmt: skip
+    print_table("Intents heard", ["intent", "turns"], sorted(data["intents"].items()))
 
 
 def demo(

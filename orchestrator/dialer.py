@@ -123,6 +123,8 @@ class Dialer:
         self._started = started = anyio.current_time()
         campaign = await self._db(get_campaign_session, self.engine, self.campaign_id)
         self.stats.campaign = campaign.name
+        if campaign.status != "active":
+            self.stop(campaign.status)  # paused before we began: dial nothing
         self.pacer = PacerConfig(campaign.max_channels, campaign.cps * self.opts.speed,
                                  self.opts.capacity)  # fmt: skip
         # A previous run of this worker that died left open attempts: close them first.

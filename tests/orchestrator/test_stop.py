@@ -62,3 +62,16 @@ def test_stop_lets_calls_finish_and_leaves_nothing_claimed(tmp_path: Path, how: 
     assert "calling" not in statuses, "nothing left claimed"
     assert summary["finished"] == len(attempts) < 12, "it stopped before the list was done"
     assert {o for (o,) in attempts} == {"answered"}, "calls in progress were finished, not cut"
+
+
+def test_a_paused_campaign_dials_nobody_and_says_so(tmp_path: Path) -> None:
+    home = tmp_path / "home"
+    cli(home, "campaign", "create", "p", "--script", "ko-dormant-deposit", "--window",
+        "00:00-24:00", "--days", "mon-sun")  # fmt: skip
+    (tmp_path / "l.csv").write_text("name,phone\n김민수,010-1234-5678\n", encoding="utf-8")
+    cli(home, "contacts", "import", "p", str(tmp_path / "l.csv"), "--json")
+    cli(home, "campaign", "pause", "p")
+    summary = cli(home, "run", "p", "--until-done", "--json")
+    assert (summary["stopped_by"], summary["dialled"]) == ("paused", 0)
+    assert "campaign resume p" in cli(home, "run", "p", "--until-done")
+    assert cli(home, "campaign", "show", "p", "--json")["contacts"] == {"total": 1, "new": 1}
