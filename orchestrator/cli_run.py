@@ -12,6 +12,7 @@ import anyio
 import typer
 from rich.live import Live
 from rich.table import Table
+from sqlalchemy.engine import Engine
 
 from campaigns import leads, qa
 from campaigns.db import session
@@ -99,10 +100,7 @@ def run(
 
 
 def _campaign_id(ctx: typer.Context, name: str | None) -> int | None:
-    if name is None:
-        return None
-    with session(engine_of(ctx)) as s:
-        return get_campaign_by_name(s, name).id
+    return None if name is None else _campaign_id_in(engine_of(ctx), name)
 
 
 @leads_app.command("list")
@@ -276,9 +274,7 @@ def calls_export(
     out: Annotated[Path, typer.Option("--out", help="FILE.csv or FILE.jsonl")],
 ) -> None:
     """Every call of a campaign with its transcript, to CSV (one row per turn) or JSON Lines."""
-    cid = _campaign_id(ctx, campaign)
-    assert cid is not None
-    rows = qa.export_rows(engine_of(ctx), cid)
+    rows = qa.export_rows(engine_of(ctx), _campaign_id_in(engine_of(ctx), campaign))
     if out.suffix == ".jsonl":
         with out.open("w", encoding="utf-8") as f:
             for r in rows:
@@ -305,10 +301,7 @@ def _write_csv(out: Path, rows: list[dict[str, Any]]) -> None:
 @campaign_app.command("report")
 def report(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
     """The funnel: contacts, dialled, answered, human, completed dialogs, intents, leads, rates."""
-    with session(engine_of(ctx)) as s:
-        cid = get_campaign_by_name(s, name).id
-    assert cid is not None
-    data = qa.funnel(engine_of(ctx), cid)
+    data = qa.funnel(engine_of(ctx), _campaign_id_in(engine_of(ctx), name))
     if as_json:
         print_json(data)
         return
@@ -340,10 +333,10 @@ def demo(
     """The whole job on the embedded defaults: a campaign with the Korean script, a bundled list
     of 30 customers (every persona), dialled on simulated customers with the real recogniser,
     synthesiser and dialog; ends with the report and the lead queue."""
-    from orchestrator.demo import CAMPAIGN, import_summary, prepare
+    from orchestrator.demo import CAMPAIGN, prepare
 
     setup = prepare(settings_of(ctx), channels)
-    imported = import_summary(setup.imported)
+    imported = setup.imported.as_json()
     if not as_json:
         console.print(f"outreach demo in {setup.settings.home}", markup=False)
         print_table("List import", ["", "rows"], list(imported.items()))
@@ -372,7 +365,7 @@ def demo(
     )
 
 
-def _campaign_id_in(engine: Any, name: str) -> int:
+def _campaign_id_in(engine: Engine, name: str) -> int:
     with session(engine) as s:
         cid = get_campaign_by_name(s, name).id
     assert cid is not None

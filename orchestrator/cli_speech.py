@@ -15,7 +15,7 @@ from rich.markup import escape
 
 from asr_models import ModelInfo, Pcm, VoskEngine, install, list_models, resolve, transcribe_pcm
 from asr_models import transcribe_file as transcribe_wav
-from dialogs.tts import PromptCache, PromptSpec, Pyttsx3Engine, write_wav
+from dialogs.tts import PromptCache, PromptSpec, Pyttsx3Engine, voice_for, write_wav
 from orchestrator.cli_common import console, print_json, print_table, settings_of
 
 models_app = typer.Typer(help="Speech recognition models: list, add, verify.", no_args_is_help=True)
@@ -29,7 +29,6 @@ VERIFY_PHRASES: dict[str, tuple[str, list[str]]] = {
     "zh": ("好的", ["好的", "不是", "可以"]),
     "en": ("yes", ["yes", "no", "later"]),
 }
-VOICES = {"ko": "ko", "cmn": "cmn", "zh": "cmn", "cn": "cmn", "en": "en-us", "en-us": "en-us"}
 
 
 def register(app: typer.Typer) -> None:
@@ -92,7 +91,7 @@ def models_verify(
 
 async def _verify(info: ModelInfo, cache_dir: Path) -> tuple[str, str]:
     said, grammar = VERIFY_PHRASES.get(info.language, VERIFY_PHRASES["ko"])
-    voice = VOICES.get(info.language, "ko")
+    voice = voice_for(info.language)
     prompt = await PromptCache(cache_dir, Pyttsx3Engine()).get(PromptSpec(said, voice))
     engine = await VoskEngine.load(info)
     transcript = await transcribe_pcm(

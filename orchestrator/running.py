@@ -17,7 +17,6 @@ from dialogs.tts import PromptSpec
 from orchestrator.callflow import CallPlan
 from orchestrator.dialer import Dialer, DialerOptions, RunStats
 from orchestrator.runtime import (
-    VOICES,
     build_services,
     capacity,
     persona_picker,
@@ -69,7 +68,6 @@ async def _prerender(services: Services) -> None:
     voice = services.script.voice
     fixed = [p.template for p in services.script.all_prompts() if p.fixed]
     await services.prompts.prerender([PromptSpec(t, voice) for t in fixed])
-    VOICES.setdefault(services.script.language, voice)
 
 
 async def run_campaign(request: RunRequest) -> RunStats:

@@ -21,13 +21,12 @@ from campaigns.dnc import add_dnc_rows
 from campaigns.models import Contact
 from campaigns.repo import utcnow
 from dialogs import load_script
-from dialogs.tts import PromptCache, PromptSpec, Pyttsx3Engine
+from dialogs.tts import PromptCache, PromptSpec, Pyttsx3Engine, voice_for
 from orchestrator.cli_common import UserError
 from orchestrator.session import Services, SessionConfig
 from orchestrator.settings import Settings
 from telephony.sim import Persona, SimBackend, load_personas, personas_by_hash
 
-VOICES = {"ko": "ko", "cmn": "cmn", "zh": "cmn", "en": "en-us", "en-us": "en-us"}
 DEFAULT_CAPACITY_PER_CORE = 10  # used until `outreach asr capacity` has measured this machine
 
 
@@ -111,7 +110,7 @@ def speaker(services: Services) -> Callable[[str, str], Awaitable[bytes]]:
     """Simulated customers speak with the project's synthesiser, in their language's voice."""
 
     async def speak(text: str, language: str) -> bytes:
-        voice = VOICES.get(language, services.script.voice)
+        voice = voice_for(language, services.script.voice)
         return (await services.prompts.get(PromptSpec(text, voice))).pcm
 
     return speak

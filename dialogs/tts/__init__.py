@@ -14,6 +14,7 @@ from dialogs.tts.engine import (
     Pyttsx3Engine,
     SpeechRequest,
     TtsEngine,
+    voice_for,
 )
 from dialogs.tts.errors import TtsError
 
@@ -29,5 +30,6 @@ __all__ = [
     "TtsEngine",
     "TtsError",
     "convert",
+    "voice_for",
     "write_wav",
 ]

@@ -64,6 +64,14 @@ class TtsEngine(Protocol):
     async def synthesize_many(self, requests: list[SpeechRequest]) -> list[Audio]: ...
 
 
+# Language codes as scripts, models and personas write them -> the espeak-ng voice that speaks it.
+VOICES = {"ko": "ko", "cmn": "cmn", "zh": "cmn", "cn": "cmn", "en": "en-us", "en-us": "en-us"}
+
+
+def voice_for(language: str, default: str = "ko") -> str:
+    return VOICES.get(language, default)
+
+
 class Pyttsx3Engine:
     """pyttsx3 + espeak-ng (voices such as `ko`, `cmn`, `en-us`), in child processes."""
 

@@ -6,7 +6,6 @@ from __future__ import annotations
 import shutil
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
 
 from sqlalchemy.engine import Engine
 
@@ -58,14 +57,3 @@ def prepare(base: Settings, channels: int = 10) -> DemoSetup:
         imported = import_contacts(s, campaign, SAMPLE, region="KR",
                                    errors_path=home / "import-errors.csv")  # fmt: skip
     return DemoSetup(settings, engine, imported)
-
-
-def import_summary(result: ImportResult) -> dict[str, Any]:
-    return {
-        "rows": result.rows,
-        "imported": result.imported,
-        "duplicates": result.duplicates,
-        "invalid": result.invalid,
-        "dnc": result.dnc,
-        "errors_file": result.errors_file,
-    }
