@@ -96,14 +96,28 @@ def export_rows(engine: Engine, campaign_id: int) -> list[dict[str, Any]]:
     """Every call of a campaign with its transcript, oldest first (for CSV or JSON Lines)."""
     calls = list_calls(engine, campaign_id, limit=10_000_000)
     calls.reverse()
-    with engine.connect() as conn:
-        for c in calls:
-            turns = conn.execute(
-                sa.select(T.c.speaker, T.c.text, T.c.start_s, T.c.end_s, T.c.confidence,
-                          T.c.intent).where(T.c.attempt_id == c["id"]).order_by(T.c.seq)
-            ).mappings()  # fmt: skip
-            c["turns"] = [dict(t) for t in turns]
+    turns: dict[str, list[dict[str, Any]]] = {}
+    q = (
+        sa.select(T.c.attempt_id, T.c.speaker, T.c.text, T.c.start_s, T.c.end_s,
+                  T.c.confidence, T.c.intent)
+        .join(A, A.c.id == T.c.attempt_id)
+        .where(A.c.campaign_id == campaign_id)
+        .order_by(T.c.attempt_id, T.c.seq)
+    )  # fmt: skip
+    with engine.connect() as conn:  # one query for all transcripts, not one per call
+        for row in conn.execute(q).mappings():
+            turn = dict(row)
+            turns.setdefault(turn.pop("attempt_id"), []).append(turn)
+    for c in calls:
+        c["turns"] = turns.get(c["id"], [])
     return calls
+
+
+def find_calls(engine: Engine, id_prefix: str, limit: int = 2) -> list[str]:
+    """Call ids starting with `id_prefix` (people type the first 8 characters)."""
+    q = sa.select(A.c.id).where(A.c.id.startswith(id_prefix, autoescape=True)).limit(limit)
+    with engine.connect() as conn:
+        return [str(r[0]) for r in conn.execute(q)]
 
 
 def _grouped(conn: sa.Connection, q: sa.Select[Any]) -> dict[str, int]:

@@ -236,14 +236,10 @@ def calls_list(
 
 
 def _find_call(ctx: typer.Context, call_id: str) -> str:
-    if len(call_id) >= 36:
-        return call_id
-    matches: list[str] = [
-        str(c["id"]) for c in qa.list_calls(engine_of(ctx), limit=1_000_000)
-        if str(c["id"]).startswith(call_id)
-    ]  # fmt: skip
+    matches = qa.find_calls(engine_of(ctx), call_id)
     if len(matches) != 1:
-        raise UserError(f"{len(matches)} calls start with {call_id!r}; give more of the id")
+        many = "more than one call starts" if matches else "no call starts"
+        raise UserError(f"{many} with {call_id!r}; `outreach calls list` shows the ids")
     return matches[0]
 
 
