@@ -6,23 +6,12 @@ everywhere, variables declared) live in checker.py so they can all be reported a
 
 from __future__ import annotations
 
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
 # How a call can end, stored by the campaign layer. "hung_up" is never a script outcome: the
 # engine sets it when the customer hangs up before a terminal state.
-OUTCOMES = (
-    "interested",
-    "not_interested",
-    "callback",
-    "opt_out",
-    "transfer",
-    "no_response",
-    "wrong_person",
-    "completed",
-)
-ENGINE_OUTCOMES = (*OUTCOMES, "hung_up")
 Outcome = Literal[
     "interested",
     "not_interested",
@@ -33,8 +22,10 @@ Outcome = Literal[
     "wrong_person",
     "completed",
 ]
-TIERS = ("hot", "warm", "cold", "do-not-call")
+OUTCOMES: tuple[str, ...] = get_args(Outcome)
+ENGINE_OUTCOMES = (*OUTCOMES, "hung_up")
 Tier = Literal["hot", "warm", "cold", "do-not-call"]
+TIERS: tuple[str, ...] = get_args(Tier)
 Signal = Literal["silence", "no_match", "uncertain", "interrupted"]
 
 

@@ -7,7 +7,7 @@ variable), so a message keeps its headers as an ordered tuple of pairs.
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Mapping
 from dataclasses import dataclass, field
 
 from telephony.ami.errors import AmiProtocolError
@@ -180,5 +180,3 @@ def encode_message(message: Message) -> bytes:
     return ("".join(f"{k}: {v}\r\n" for k, v in message.headers) + "\r\n").encode("utf-8")
 
 
-def headers_of(pairs: Iterable[tuple[str, str]]) -> Headers:
-    return tuple(pairs)

@@ -17,6 +17,7 @@ from telephony.ami import Event
 from telephony.asterisk.errors import AsteriskError
 from telephony.asterisk.outcome import DialEvidence, amd_status
 from telephony.audiosocket import AudioSocketCall
+from telephony.audiosocket.playout import BYTES_PER_MS
 from telephony.base import (
     AmdStatus,
     AudioFrame,
@@ -39,7 +40,7 @@ class ClosedMedia:
         yield  # an async generator that yields nothing
 
     async def play(self, pcm: bytes) -> PlayResult:
-        return PlayResult(0, len(pcm) // 16, interrupted=True)
+        return PlayResult(0, len(pcm) // BYTES_PER_MS, interrupted=True)
 
     def interrupt(self) -> None:
         pass
@@ -60,7 +61,6 @@ class AsteriskCall:
         self.amd = AmdStatus.NONE
         self.amd_expected = False  # the dialplan runs AMD for this call (OUTREACH_AMD != no)
         self.amd_seen = anyio.Event()
-        self.failed = anyio.Event()  # Asterisk said the dial failed (an outcome may follow)
         self.hung_up = anyio.Event()
         self.ended = anyio.Event()  # failed or hung up: the events side has something to say
         self.answered_by_pbx = False
@@ -80,7 +80,6 @@ class AsteriskCall:
             if event.get("Reason") == "4":
                 self.answered_by_pbx = True
             else:
-                self.failed.set()
                 self.ended.set()
         elif name == "DialEnd":
             self.evidence = replace(self.evidence, dial_end=event)
@@ -88,8 +87,6 @@ class AsteriskCall:
             self.evidence = replace(self.evidence, hangup=event)
             self.hung_up.set()
             self.ended.set()
-            if not self.answered_by_pbx:
-                self.failed.set()
         elif name == "UserEvent" and event.get("UserEvent") == "OutreachAmd":
             self.amd = amd_status(event)
             self.amd_seen.set()

@@ -33,6 +33,8 @@ from telephony.base import (
 log = logging.getLogger(__name__)
 
 _SILENCE = encode(Audio(bytes(FRAME_BYTES)))
+# Every paced frame is exactly FRAME_BYTES of 8 kHz audio: its header never changes.
+_AUDIO_HEADER = _SILENCE[: len(_SILENCE) - FRAME_BYTES]
 _HANGUP = encode(Hangup())
 _BROKEN = (anyio.BrokenResourceError, anyio.ClosedResourceError, OSError)
 # A pacer that fell more than this many frames behind (a stalled loop) restarts its schedule
@@ -170,7 +172,7 @@ class AudioSocketCall:
         next_at = anyio.current_time()
         while not self._closed:
             frame = self._playout.next_frame()
-            data = _SILENCE if frame is None else encode(Audio(frame))
+            data = _SILENCE if frame is None else _AUDIO_HEADER + frame
             async with self._send_lock:
                 if self._closed:
                     return

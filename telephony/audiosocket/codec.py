@@ -127,11 +127,6 @@ class Decoder:
         self._ended = False
         self._error: AudioSocketProtocolError | None = None
 
-    @property
-    def pending_bytes(self) -> int:
-        """Bytes of an incomplete message waiting for the rest."""
-        return len(self._buf)
-
     def feed(self, data: bytes) -> list[Message]:
         if self._error is not None:
             raise self._error

@@ -59,7 +59,6 @@ class AudioSocketServer:
         self._port: int | None = None
         self._pending: dict[str, AudioSocketCall] = {}
         self._changed: anyio.Event | None = None
-        self.connections = 0
         self.rejected: list[str] = []  # why connections were closed before becoming calls
 
     @property
@@ -146,7 +145,6 @@ class AudioSocketServer:
 
     async def _handle(self, stream: SocketStream) -> None:
         # Nothing a peer does may reach the server's task group: that would stop every call.
-        self.connections += 1
         try:
             async with stream:
                 await self._serve_connection(stream)

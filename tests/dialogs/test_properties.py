@@ -76,7 +76,6 @@ def test_any_event_sequence_ends_within_max_turns(case: tuple[str, list[Event]])
         assert not any(isinstance(c, Listen) for c in last)
     score = engine.score()
     assert 0 <= score.score <= 100
-    assert score.tier in ("hot", "warm", "cold", "do-not-call")
     assert (score.tier == "do-not-call") == (engine.outcome == "opt_out")
 
 
@@ -89,3 +88,5 @@ def test_hang_up_at_any_point_finishes(name: str, pattern: list[str]) -> None:
         engine.handle(Silence(0.0) if p == "" else Utterance(CANON[name]["yes"], 0.9, 0.0))
     engine.handle(HangUp(1.0))
     assert engine.finished
+    # A hang-up never overwrites an ending the dialog had already reached.
+    assert engine.outcome == "hung_up" or SCRIPTS_LOADED[name].is_terminal(engine.state)
