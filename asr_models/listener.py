@@ -77,6 +77,7 @@ class TurnListener:
         self._silent_text: str | None = None  # the hypothesis when the caller went quiet
         self._listen_since = 0.0
         self._no_input_sent = False
+        self._decode_bytes = TELEPHONY_RATE * 2 * self.config.decode_ms // 1000
 
     def expect(self, grammar: Sequence[str] | None) -> None:
         """Start listening for a new answer (None: free vocabulary); restarts the no-input clock."""
@@ -115,7 +116,7 @@ class TurnListener:
             return SpeechStarted(step.at)
         if not step.in_speech:
             return self._no_input()
-        if len(self._pending) >= TELEPHONY_RATE * 2 * self.config.decode_ms // 1000:
+        if len(self._pending) >= self._decode_bytes:
             await self._decode()
         if step.silence_ms == 0:
             self._silent_text = None
@@ -149,7 +150,7 @@ class TurnListener:
 
     async def _finish(self, speech_end: float) -> Utterance:
         await self._decode()
-        result = _joined([*self._finals, await self.stream.finish()])
+        result = join_results([*self._finals, await self.stream.finish()])
         started = self._started_at if self._started_at is not None else speech_end
         self._started_at, self._last, self._finals = None, None, []
         self._gate.end_turn()
@@ -165,7 +166,7 @@ class TurnListener:
         return NoSpeech(round(waited, 3))
 
 
-def _joined(parts: list[Result]) -> Result:
+def join_results(parts: list[Result]) -> Result:
     """One result from the pieces of a turn (vosk may have closed part of it at a pause)."""
     spoken = [p for p in parts if p.text]
     if len(spoken) <= 1:

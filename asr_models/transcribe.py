@@ -9,6 +9,7 @@ from pathlib import Path
 from typing import Any
 
 from asr_models.audio import TELEPHONY_RATE, Pcm, read_wav, resample
+from asr_models.listener import join_results
 from asr_models.results import Result, Word
 from asr_models.vosk_engine import VoskEngine
 
@@ -23,29 +24,35 @@ class Transcript:
     rtf: float  # decoding time / audio time: below 1 is faster than real time
 
     def as_dict(self) -> dict[str, Any]:
-        return {"text": self.text, "words": [w.as_dict() for w in self.words],
-                "duration_s": round(self.duration_s, 3), "rtf": round(self.rtf, 4)}
+        return {
+            "text": self.text,
+            "words": [w.as_dict() for w in self.words],
+            "duration_s": round(self.duration_s, 3),
+            "rtf": round(self.rtf, 4),
+        }
 
 
-async def transcribe_pcm(engine: VoskEngine, pcm: Pcm,
-                         grammar: Sequence[str] | None = None) -> Transcript:
+async def transcribe_pcm(
+    engine: VoskEngine, pcm: Pcm, grammar: Sequence[str] | None = None
+) -> Transcript:
     audio = resample(pcm, TELEPHONY_RATE)
     stream = engine.open_stream(TELEPHONY_RATE, grammar)
     step = int(CHUNK_S * TELEPHONY_RATE) * 2
     finals: list[Result] = []
     began = time.perf_counter()
     for i in range(0, len(audio.data), step):
-        result = await stream.push(audio.data[i:i + step])
+        result = await stream.push(audio.data[i : i + step])
         if result.final and result.text:
             finals.append(result)
     finals.append(await stream.finish())
     elapsed = time.perf_counter() - began
-    spoken = [r for r in finals if r.text]
-    text = " ".join(r.text for r in spoken)
-    words = tuple(w for r in spoken for w in r.words)
-    return Transcript(text, words, pcm.duration_s, elapsed / max(pcm.duration_s, 1e-9))
+    joined = join_results(finals)
+    return Transcript(
+        joined.text, joined.words, pcm.duration_s, elapsed / max(pcm.duration_s, 1e-9)
+    )
 
 
-async def transcribe_file(engine: VoskEngine, path: Path,
-                          grammar: Sequence[str] | None = None) -> Transcript:
+async def transcribe_file(
+    engine: VoskEngine, path: Path, grammar: Sequence[str] | None = None
+) -> Transcript:
     return await transcribe_pcm(engine, read_wav(path), grammar)

@@ -84,16 +84,15 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def open_database(url: str, *, run_migrations: bool = True) -> Engine:
+def open_database(url: str) -> Engine:
     """An engine for `url` with the schema at head. Errors say what to check."""
     engine = create_db_engine(url)
     try:
-        if run_migrations:
-            key = str(engine.url)
-            with _migrate_lock:
-                if key not in _migrated:
-                    migrate(engine)
-                    _migrated.add(key)
+        key = str(engine.url)
+        with _migrate_lock:
+            if key not in _migrated:
+                migrate(engine)
+                _migrated.add(key)
     except sa.exc.OperationalError as exc:
         engine.dispose()
         raise CampaignError(

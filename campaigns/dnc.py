@@ -9,7 +9,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from pathlib import Path
 
 import sqlalchemy as sa
@@ -18,6 +18,7 @@ from sqlmodel import Session, col, select
 from campaigns.errors import InvalidInput
 from campaigns.models import Contact, DncEntry
 from campaigns.phones import PhoneNormalizer
+from campaigns.repo import utcnow
 from campaigns.tabular import read_table
 
 _CHUNK = 500  # numbers per IN (...) list: well under every backend's parameter limit
@@ -49,7 +50,7 @@ def add_dnc(
     for p in phones:
         if not (p.startswith("+") and p[1:].isdigit()):
             raise InvalidInput(f"{p!r} is not an E.164 number (normalise it first)")
-    added = add_dnc_rows(session.connection(), phones, reason, source, now or datetime.now(UTC))
+    added = add_dnc_rows(session.connection(), phones, reason, source, now or utcnow())
     session.commit()
     return added
 

@@ -18,7 +18,7 @@ import tempfile
 import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass
-from datetime import UTC, datetime
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import IO, Any
@@ -31,6 +31,7 @@ from campaigns.db import IMMEDIATE
 from campaigns.errors import CampaignError, InvalidInput
 from campaigns.models import Campaign, Contact, DncEntry
 from campaigns.phones import PhoneNormalizer, phone_time_zone
+from campaigns.repo import utcnow
 from campaigns.tabular import Table, read_table
 
 ProgressFn = Callable[[int, int | None], None]
@@ -290,7 +291,7 @@ def import_contacts(
     `errors_path` (default FILE.errors.csv beside the input, written only when some row was
     rejected; always written when given). On any error nothing is written at all.
     """
-    now = now or datetime.now(UTC)
+    now = now or utcnow()
     campaign_id, name, zone = campaign.id, campaign.name, campaign.time_zone
     region = region or campaign.region
     table = read_table(path, region=region, encoding=encoding)

@@ -15,15 +15,12 @@ from sqlalchemy.engine import Engine
 from campaigns.db import write_connection
 from campaigns.errors import InvalidInput, NotFound
 from campaigns.models import Lead
+from campaigns.qa import row_dict as _out
 from campaigns.repo import utcnow
 
 L = Lead.__table__  # type: ignore[attr-defined]  # sqlmodel declares __table__ untyped
 RESULTS = ("sold", "no_sale", "callback", "unreachable")
 QUEUE_ORDER = (L.c.priority, L.c.created_at, L.c.id)
-
-
-def _out(row: Any) -> dict[str, Any]:
-    return {k: (v.isoformat() if hasattr(v, "isoformat") else v) for k, v in dict(row).items()}
 
 
 def list_leads(

@@ -28,7 +28,7 @@ def _iso(v: Any) -> Any:
     return v.isoformat() if hasattr(v, "isoformat") else v
 
 
-def _row(r: Any) -> dict[str, Any]:
+def row_dict(r: Any) -> dict[str, Any]:
     return {k: _iso(v) for k, v in dict(r).items()}
 
 
@@ -49,7 +49,7 @@ def list_calls(
         q = q.where(sa.exists().where(T.c.attempt_id == A.c.id, T.c.intent == intent))
     q = q.order_by(A.c.started_at.desc(), A.c.id).limit(limit)
     with engine.connect() as conn:
-        calls = [_row(r) for r in conn.execute(q).mappings()]
+        calls = [row_dict(r) for r in conn.execute(q).mappings()]
         ids = [c["id"] for c in calls]
         intents: dict[str, list[str]] = {}
         if ids:
@@ -80,7 +80,7 @@ def show_call(engine: Engine, attempt_id: str) -> dict[str, Any]:
         )
         if row is None:
             raise NotFound(f"no call {attempt_id}; `outreach calls list` shows the calls")
-        call = _row(row)
+        call = row_dict(row)
         turns = conn.execute(
             sa.select(T).where(T.c.attempt_id == attempt_id).order_by(T.c.seq)
         ).mappings()
@@ -88,7 +88,7 @@ def show_call(engine: Engine, attempt_id: str) -> dict[str, Any]:
             {k: v for k, v in dict(t).items() if k not in ("id", "attempt_id")} for t in turns
         ]
         lead = conn.execute(sa.select(L).where(L.c.attempt_id == attempt_id)).mappings().first()
-        call["lead"] = _row(lead) if lead else None
+        call["lead"] = row_dict(lead) if lead else None
     return call
 
 

@@ -90,8 +90,7 @@ def _validate(spec: CampaignSpec) -> None:
 def create_campaign(session: Session, spec: CampaignSpec) -> Campaign:
     validate_spec(spec)
     region = spec.region.upper()
-    tz = spec.time_zone or REGION_ZONES.get(region, "UTC")
-    zone(tz)
+    tz = spec.time_zone or REGION_ZONES.get(region, "UTC")  # validated by validate_spec
     retry = {k: v.total_seconds() for k, v in {**DEFAULT_RETRY, **parse_retry(spec.retry)}.items()}
     if session.exec(select(Campaign).where(Campaign.name == spec.name)).first():
         raise InvalidInput(f"a campaign named {spec.name!r} already exists")
