@@ -13,7 +13,7 @@ from pathlib import Path
 from pydantic import ValidationError
 
 from dialogs.errors import ScriptError
-from dialogs.schema import ScriptModel
+from dialogs.schema import COSTLY_OUTCOMES, ScriptModel
 from dialogs.script import Script, resolve_ref, template_fields
 from dialogs.yamlsrc import Path_, YamlSyntaxError, line_of, load_with_lines
 
@@ -134,6 +134,7 @@ class _Rules:
 
     def run(self) -> None:
         self.check_intents()
+        self.check_confirm()
         self.check_targets()
         self.check_states()
         self.check_graph()
@@ -160,15 +161,17 @@ class _Rules:
                 yield target, ("states", state, kind) if own else ("defaults", kind)
         if d.max_turns_then is not None:
             yield d.max_turns_then, ("defaults", "max_turns_then")
+        for outcome, rule in self.m.confirm.items():
+            yield rule.unclear, ("confirm", outcome, "unclear")
 
     def check_intents(self) -> None:
         used: set[str] = set(self.m.global_intents) | set(self.m.dtmf.values())
         for st in self.m.states.values():
             used |= set(st.on)
         for name, intent in self.m.intents.items():
-            if not intent.phrases:
-                self.error(f"intent '{name}' has no phrases", ("intents", name))
-            if intent.negated is not None and intent.negated not in self.m.intents:
+            if not intent.phrases and not intent.keywords:
+                self.error(f"intent '{name}' has no phrases or keywords", ("intents", name))
+            if intent.negated not in (None, "none") and intent.negated not in self.m.intents:
                 self.error(f"intent '{name}': negated intent '{intent.negated}' is not defined",
                            ("intents", name, "negated"))
             if name not in used and name not in {i.negated for i in self.m.intents.values()}:
@@ -185,6 +188,27 @@ class _Rules:
                 if name not in self.m.intents:
                     self.error(f"intent '{name}' is not defined under intents:",
                                ("states", sname, "on", name), sname)
+
+    def check_confirm(self) -> None:
+        """Confirmations: for costly outcomes only, ending somewhere that is not one."""
+        for outcome, rule in self.m.confirm.items():
+            path: Path_ = ("confirm", outcome)
+            if outcome not in COSTLY_OUTCOMES:
+                self.error(f"confirm: '{outcome}' is not an outcome that needs confirming "
+                           f"({', '.join(COSTLY_OUTCOMES)})", path)
+            target = self.m.states.get(rule.unclear)
+            if target is not None and target.outcome in COSTLY_OUTCOMES:
+                self.error(f"confirm.{outcome}.unclear: '{rule.unclear}' ends as "
+                           f"{target.outcome}; an unclear answer must end without a costly "
+                           "outcome", (*path, "unclear"))
+            elif target is not None and target.outcome is None:
+                self.error(f"confirm.{outcome}.unclear: '{rule.unclear}' is not a terminal state",
+                           (*path, "unclear"))
+        costly = {str(s.outcome) for s in self.m.states.values()} & set(COSTLY_OUTCOMES)
+        if self.m.defaults.confirm_below > 0:
+            for outcome in sorted(costly - set(self.m.confirm)):
+                self.warn(f"no confirm.{outcome}: a doubtful answer leading to {outcome} is "
+                          "asked again instead of confirmed", ("confirm",))
 
     def check_targets(self) -> None:
         if self.m.start not in self.m.states:

@@ -9,7 +9,8 @@ machine is sent to `defaults.max_turns_then` (a terminal state, enforced by the 
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Collection, Mapping
+from dataclasses import dataclass
 
 from transitions import Machine
 
@@ -31,9 +32,18 @@ from dialogs.messages import (
     Transfer,
     Utterance,
 )
-from dialogs.schema import Retry
+from dialogs.schema import COSTLY_OUTCOMES, Retry
 from dialogs.scoring import LeadScore, ScoreKeeper
 from dialogs.script import Script, render_template
+
+
+@dataclass(frozen=True)
+class _Pending:
+    """A costly answer waiting for the customer's yes."""
+
+    intent: str
+    outcome: str
+    asked_again: bool = False
 
 
 class _Model:
@@ -61,6 +71,7 @@ class DialogEngine:
         self._retries = {"silence": 0, "no_match": 0}
         self._scores = ScoreKeeper(script.model.scoring)
         self._last_text = ""
+        self._pending: _Pending | None = None
         self.finished = False
         self.outcome: str | None = None
         self.turns = 0
@@ -74,12 +85,29 @@ class DialogEngine:
         """The lead score so far (final once `finished`)."""
         return self._scores.score(self.outcome)
 
-    def start(self, t: float = 0.0) -> list[Command]:
-        """The call was answered at `t`: the first prompt and what to listen for."""
+    @property
+    def confirming(self) -> str | None:
+        """The intent whose costly outcome is being confirmed (a yes/no question), or None."""
+        return self._pending.intent if self._pending is not None else None
+
+    def start(self, t: float = 0.0, at: str | None = None) -> list[Command]:
+        """The call was answered at `t`: the first prompt and what to listen for.
+
+        `at` starts in another (non-terminal) state instead of the script's start, to try one
+        step on its own (`script eval` puts every corpus answer in its state this way).
+        """
         if self._started:
             raise DialogError("the dialog was already started; make one engine per call")
+        if at is not None and at != self.state:
+            if at not in self.script.states or self.script.is_terminal(at):
+                raise DialogError(f"cannot start at {at!r}: not a question state of the script "
+                                  f"(states: {', '.join(self._question_states())})")
+            self._machine.set_state(at, model=self._model)
         self._started = True
         return self._enter(self.state)
+
+    def _question_states(self) -> list[str]:
+        return [s for s in self.script.states if not self.script.is_terminal(s)]
 
     def handle(self, event: Event) -> list[Command]:
         """What to do after `event`. Events after the end are ignored (an empty list)."""
@@ -88,12 +116,14 @@ class DialogEngine:
         if self.finished:
             return []
         match event:
-            case Utterance(text=text, confidence=confidence):
-                return self._turn(self._utterance(text, confidence))
+            case Utterance(text=text, confidence=confidence, doubtful=doubtful):
+                return self._turn(self._utterance(text, confidence, doubtful))
             case Dtmf(digit=digit):
                 return self._turn(self._dtmf(digit))
             case Silence():
                 self._last_text = ""
+                if self._pending is not None:
+                    return self._turn(self._unclear_confirmation())
                 return self._turn(self._retry("silence"))
             case Interrupted(played_ms=played_ms):
                 self._scores.signal("interrupted", f"after {played_ms} ms of '{self.state}'")
@@ -113,17 +143,24 @@ class DialogEngine:
         kept: list[Command] = [c for c in commands if isinstance(c, IntentRecognised)]
         return kept + self._goto("max_turns")
 
-    def _utterance(self, text: str, confidence: float) -> list[Command]:
+    def _utterance(self, text: str, confidence: float, doubtful: bool) -> list[Command]:
         self._last_text = text
         d = self.script.model.defaults
-        c = self._classifier.classify(text, self.script.routes(self.state), confidence,
-                                      d.min_confidence)
+        valid = self._valid_now()
+        c = self._classifier.classify(text, valid, confidence, d.min_confidence)
         self.last_intent = c.intent
-        heard = IntentRecognised(c.intent, text, confidence, c.uncertain, c.negated)
+        doubt = (doubtful or self._mixed(c.intent, c.also)
+                 or confidence < max(d.confirm_below, d.min_confidence))
+        heard = IntentRecognised(c.intent, text, confidence, c.uncertain, c.negated, c.cue,
+                                 c.rule, doubt)
+        if self._pending is not None:
+            return [heard, *self._confirmation_answer(c.intent, doubt)]
         if c.intent == NO_MATCH:
             return [heard, *self._retry("no_match")]
-        if c.uncertain and not self._leads_to_opt_out(c.intent):
-            # A doubtful answer is asked again; a doubtful "don't call me" is still honoured.
+        if self._costly(c.intent) is not None:
+            return [heard, *self._costly_answer(c.intent, doubt, text, confidence)]
+        if c.uncertain:
+            # A doubtful answer is asked again rather than acted on.
             self._scores.signal("uncertain", f"'{text}' heard as {c.intent} at {confidence:.2f}")
             return [heard, *self._retry("no_match")]
         return [heard, *self._act(c.intent)]
@@ -131,13 +168,88 @@ class DialogEngine:
     def _dtmf(self, digit: str) -> list[Command]:
         self._last_text = ""
         intent = self.script.model.dtmf.get(digit, NO_MATCH)
-        if intent not in self.script.routes(self.state):
+        if intent not in self._valid_now():
             intent = NO_MATCH
         self.last_intent = intent
-        heard = IntentRecognised(intent, f"DTMF {digit}", 1.0)
+        heard = IntentRecognised(intent, f"DTMF {digit}", 1.0, rule="key press")
+        if self._pending is not None:
+            return [heard, *self._confirmation_answer(intent, False)]
         if intent == NO_MATCH:
             return [heard, *self._retry("no_match")]
         return [heard, *self._act(intent)]
+
+    # ---- confirming costly outcomes ----------------------------------------------------------
+
+    def _valid_now(self) -> Collection[str]:
+        if self._pending is None:
+            return self.script.routes(self.state)
+        return {"yes", "no", "opt_out", self._pending.intent} & set(self.script.intents)
+
+    def _mixed(self, intent: str, also: tuple[str, ...]) -> bool:
+        """A weak match: the answer also said something that would lead somewhere else
+        ("sounds good but I'm busy"), and the winner did not win by priority."""
+        if self._pending is not None or intent == NO_MATCH:
+            return False
+        routes = self.script.routes(self.state)
+        mine, rank = routes[intent], self.script.intents[intent].priority
+        return any(
+            routes[o].goto != mine.goto or routes[o].reply != mine.reply
+            for o in also
+            if o in routes and self.script.intents[o].priority >= rank
+        )
+
+    def _costly(self, intent: str) -> str | None:
+        """The costly outcome (opt-out, transfer, lead) `intent` leads to in this state, if any."""
+        target = self.script.routes(self.state)[intent].goto
+        outcome = self.script.states[target].outcome if target is not None else None
+        return outcome if outcome in COSTLY_OUTCOMES else None
+
+    def _costly_answer(self, intent: str, doubt: bool, text: str,
+                       confidence: float) -> list[Command]:
+        """A clear costly answer is acted on at once; a doubtful one is confirmed first."""
+        if not doubt:
+            return self._act(intent)
+        outcome = self._costly(intent) or ""
+        rule = self.script.model.confirm.get(outcome)
+        self._scores.signal("uncertain", f"'{text}' heard as {intent} at {confidence:.2f}")
+        if rule is None:
+            # No confirmation question in the script: ask the state's question again.
+            return self._retry("no_match")
+        self._pending = _Pending(intent, outcome)
+        return [self._say(f"confirm.{outcome}", rule.ask), self._confirm_listen()]
+
+    def _confirmation_answer(self, intent: str, doubt: bool) -> list[Command]:
+        pending = self._pending
+        assert pending is not None
+        if intent == "opt_out" and not doubt:
+            self._pending = None
+            return self._act("opt_out")  # a clear "stop calling me" is honoured at once
+        if not doubt and (intent == "yes" or intent == pending.intent != "no"):
+            self._pending = None
+            return self._act(pending.intent)
+        if intent == "no" and not doubt:
+            self._pending = None
+            return self._ask_again()
+        return self._unclear_confirmation()
+
+    def _unclear_confirmation(self) -> list[Command]:
+        """Ask the confirmation once more; then end without the costly outcome."""
+        pending = self._pending
+        assert pending is not None
+        rule = self.script.model.confirm[pending.outcome]
+        if not pending.asked_again:
+            self._pending = _Pending(pending.intent, pending.outcome, asked_again=True)
+            return [self._say(f"confirm.{pending.outcome}.again", rule.again or rule.ask),
+                    self._confirm_listen()]
+        self._pending = None
+        self._machine.set_state(rule.unclear, model=self._model)
+        return self._enter(rule.unclear)
+
+    def _confirm_listen(self) -> Listen:
+        phrases: dict[str, None] = {}
+        for intent in self._valid_now():
+            phrases.update(dict.fromkeys(self.script.intents[intent].phrases))
+        return Listen(list(phrases), self.script.model.defaults.listen_timeout_s)
 
     def _act(self, intent: str) -> list[Command]:
         state = self.state
@@ -206,10 +318,6 @@ class DialogEngine:
 
     def _say(self, prompt_id: str, template: str) -> Say:
         return Say(prompt_id, render_template(template, self._values))
-
-    def _leads_to_opt_out(self, intent: str) -> bool:
-        target = self.script.routes(self.state)[intent].goto
-        return target is not None and self.script.states[target].outcome == "opt_out"
 
     def _add_transitions(self) -> None:
         d = self.script.model.defaults

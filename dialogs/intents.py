@@ -1,33 +1,25 @@
 """Intent classification: from recognised text to one of the intents valid in the current state.
 
-Cues (an intent's phrases and keywords) are looked for in the normalised text. Overlapping cues go
-to the longest ("not interested" beats "interested", "不需要" beats "需要"); a cue preceded by a
-negator (or, in Korean, followed by a negative ending) becomes the intent's `negated` intent.
-Korean and Chinese are compared without spaces, since recognisers and people space them freely.
+The text is analysed per language (dialogs/lang: Korean morphemes, Chinese words, English words)
+and each intent's cues (its phrases and keywords, analysed the same way) are looked for in it. A
+cue may have gaps: `전화 … 그만` is 전화, then 그만 within a few words ("전화 좀 제발 그만하세요").
+Overlapping cues go to the one with more words ("not interested" beats "interested"); then the
+intent's `priority`. A cue the language's rules find negated ("안 바빠요", "I'm not busy", "不忙")
+becomes the intent's `negated` intent, or means nothing when the intent has none. Every result
+says which cue and which rule decided it.
 """
 
 from __future__ import annotations
 
-import re
-import unicodedata
 from collections.abc import Collection, Mapping
 from dataclasses import dataclass
+from functools import lru_cache
 
+from dialogs.lang import Analyser, Tok, analyser_for, family
 from dialogs.schema import IntentDef
 
 NO_MATCH = "no_match"
-
-# Negators that may come right before a cue, and words allowed between the negator and the cue.
-_BEFORE = {
-    "ko": (("안", "못"), ("잘", "별로", "전혀", "그다지")),
-    "cmn": (("不", "没", "没有", "别", "并不", "不是"), ("太", "很", "怎么", "是很", "大")),
-    "en": (("not", "never", "no longer"), ("really", "very", "that", "too", "so", "at", "all",
-                                            "quite", "be", "am", "is", "are", "much", "at all")),
-}
-# Korean also negates after the word: 좋지 않아요, 필요 없어요, 하지 마세요.
-_KO_AFTER = ("지않", "지는않", "지마", "지못", "않", "없", "못해")
-
-_PUNCT = re.compile(r"[^\w\s']", re.UNICODE)
+GAP_MARKS = ("…", "...")
 
 
 @dataclass(frozen=True)
@@ -39,45 +31,55 @@ class Classification:
     negated: bool = False
     uncertain: bool = False
     ambiguous: bool = False  # an answer and its opposite were both heard
+    rule: str = ""  # what decided it, for people: "cue '전화 … 그만'", "negated cue ..."
+    also: tuple[str, ...] = ()  # other intents heard in the same answer (a mixed answer)
 
 
 @dataclass(frozen=True)
 class _Hit:
     intent: str
     cue: str
+    at: frozenset[int]  # the token positions the cue matched
     start: int
-    end: int
     priority: int
     negated: bool = False
 
+    @property
+    def size(self) -> int:
+        return len(self.at)
 
-def _family(language: str) -> str:
-    base = language.lower().split("-")[0]
-    if base in ("ko", "kor"):
-        return "ko"
-    if base in ("cmn", "zh", "yue", "cn"):
-        return "cmn"
-    return "en"
+
+Cue = tuple[tuple[str, ...], ...]  # segments (split at the gaps) of token keys
+
+
+@lru_cache(maxsize=4096)
+def compile_cue(language_family: str, cue: str) -> Cue:
+    """A cue as token segments in the language's analysis (cached: scripts share cues)."""
+    analyser = _analyser(language_family)
+    text = cue
+    for mark in GAP_MARKS[1:]:
+        text = text.replace(mark, GAP_MARKS[0])
+    parts = [analyser.cue_tokens(p) for p in text.split(GAP_MARKS[0])]
+    return tuple(tuple(p) for p in parts if p)
+
+
+@lru_cache(maxsize=8)
+def _analyser(language_family: str) -> Analyser:
+    return analyser_for(language_family)
 
 
 class IntentClassifier:
     """Classifies text for one script (its language and its intents)."""
 
     def __init__(self, language: str, intents: Mapping[str, IntentDef]) -> None:
-        self.family = _family(language)
+        self.family = family(language)
+        self.analyser = _analyser(self.family)
         self.intents = intents
         self._cues = {
-            name: sorted({self.normalise(c) for c in (*i.phrases, *i.keywords)} - {""}, key=len)
+            name: [(c, compile_cue(self.family, c)) for c in dict.fromkeys((*i.phrases,
+                                                                              *i.keywords))]
             for name, i in intents.items()
         }
-
-    def normalise(self, text: str) -> str:
-        text = unicodedata.normalize("NFKC", text).lower().replace("’", "'")
-        if self.family == "en":
-            text = text.replace("n't", " not").replace("cannot", "can not")
-            text = _PUNCT.sub(" ", text).replace("'", " ")
-            return " ".join(text.split())
-        return "".join(_PUNCT.sub("", text).replace("'", "").split())
 
     def classify(
         self,
@@ -87,93 +89,85 @@ class IntentClassifier:
         min_confidence: float = 0.0,
     ) -> Classification:
         """The intent among `valid` that `text` expresses; uncertain if confidence is too low."""
-        norm = self.normalise(text)
-        hits = self._hits(text, norm, valid)
+        uncertain = confidence < min_confidence
+        toks = self.analyser.tokens(text) if text.strip() else []
+        hits, ignored = self._hits(toks, valid)
         if not hits:
-            return Classification(NO_MATCH, uncertain=confidence < min_confidence)
-        best = max(hits, key=lambda h: (h.priority, h.end - h.start, h.start))
-        if any(self._contradicts(best, other) for other in hits):
+            rule = f"negated cue '{ignored.cue}' means no {ignored.intent}" if ignored else "no cue"
+            return Classification(NO_MATCH, uncertain=uncertain, rule=rule)
+        best = max(hits, key=lambda h: (h.priority, h.size, h.start))
+        clash = next((o for o in hits if self._contradicts(best, o)), None)
+        if clash is not None:
             # "네 아니요", "yes no": both an answer and its opposite; ask again rather than guess.
-            return Classification(NO_MATCH, uncertain=confidence < min_confidence,
-                                  ambiguous=True)
-        return Classification(
-            best.intent,
-            best.cue,
-            negated=best.negated,
-            uncertain=confidence < min_confidence,
-        )
+            return Classification(NO_MATCH, uncertain=uncertain, ambiguous=True,
+                                  rule=f"both {best.intent} and {clash.intent} heard")
+        also = tuple(dict.fromkeys(h.intent for h in hits if h.intent != best.intent))
+        rule = (f"negated cue '{best.cue}'" if best.negated else f"cue '{best.cue}'")
+        if also:
+            rule += f" (also heard: {', '.join(also)})"
+        return Classification(best.intent, best.cue, negated=best.negated, uncertain=uncertain,
+                              rule=rule, also=also)
 
-    def _hits(self, text: str, norm: str, valid: Collection[str]) -> list[_Hit]:
-        raw: list[_Hit] = []
-        singles = self._token_starts(text)
-        for name, cues in self._cues.items():
-            for cue in cues:
-                # One Korean/Chinese character ("네", "是", "对") counts only as a word on its own:
-                # otherwise "예" would be heard in "예금" and "是" in "你是谁".
-                single = len(cue) == 1 and self.family != "en"
-                found = singles.get(cue, []) if single else self._find(norm, cue)
-                for start in found:
-                    priority = self.intents[name].priority
-                    raw.append(_Hit(name, cue, start, start + len(cue), priority))
-        # A cue inside a longer cue's span is part of that longer cue, not a separate answer.
+    def _hits(self, toks: list[Tok], valid: Collection[str]) -> tuple[list[_Hit], _Hit | None]:
+        raw = [
+            _Hit(name, text, at, min(at), self.intents[name].priority)
+            for name, cues in self._cues.items()
+            for text, cue in cues
+            for at in _find(toks, cue, self.analyser.max_gap, self.family == "cmn")
+        ]
+        # A cue whose words are all part of a bigger cue's match belongs to that cue.
         kept = [h for h in raw if not any(_inside(h, o) for o in raw)]
         out: list[_Hit] = []
+        ignored: _Hit | None = None
         for hit in kept:
-            resolved = hit
-            negated_as = self.intents[hit.intent].negated
-            if negated_as is not None and self._is_negated(norm, hit):
-                resolved = _Hit(negated_as, hit.cue, hit.start, hit.end,
-                                self.intents[negated_as].priority, negated=True)
-            if resolved.intent in valid:
+            resolved: _Hit | None = hit
+            if self.analyser.negated(toks, min(hit.at), max(hit.at) + 1):
+                flipped = self.intents[hit.intent].negated
+                if flipped is None:
+                    flipped = hit.intent  # the script says a negated cue means the same
+                resolved = None if flipped == "none" else _Hit(
+                    flipped, hit.cue, hit.at, hit.start, self.intents[flipped].priority, True)
+                if resolved is None and hit.intent in valid:
+                    ignored = hit  # "I'm not busy" is not "later"
+            if resolved is not None and resolved.intent in valid:
                 out.append(resolved)
-        return out
+        return out, ignored
 
     def _contradicts(self, a: _Hit, b: _Hit) -> bool:
-        return (self.intents[a.intent].negated == b.intent
+        return a.intent != b.intent and (self.intents[a.intent].negated == b.intent
                 or self.intents[b.intent].negated == a.intent)
 
-    def _token_starts(self, text: str) -> dict[str, list[int]]:
-        """Where each whole word starts in the compact (spaceless) text; empty for English."""
-        if self.family == "en":
-            return {}
-        starts: dict[str, list[int]] = {}
-        offset = 0
-        for token in unicodedata.normalize("NFKC", text).lower().split():
-            word = self.normalise(token)
-            starts.setdefault(word, []).append(offset)
-            offset += len(word)
-        return starts
 
-    def _find(self, norm: str, cue: str) -> list[int]:
-        if self.family == "en":
-            padded, needle = f" {norm} ", f" {cue} "
-            return [m.start() for m in re.finditer(f"(?={re.escape(needle)})", padded)]
-        return [m.start() for m in re.finditer(f"(?={re.escape(cue)})", norm)]
+def _find(toks: list[Tok], cue: Cue, max_gap: int, whole_singles: bool) -> list[frozenset[int]]:
+    """Every match of `cue` in `toks`: its segments in order, each within `max_gap` of the last."""
+    if not cue:
+        return []
+    found: list[frozenset[int]] = []
+    for start in _segment_starts(toks, cue[0], 0, len(toks), whole_singles):
+        at = list(range(start, start + len(cue[0])))
+        for segment in cue[1:]:
+            after = at[-1] + 1
+            nxt = _segment_starts(toks, segment, after, after + max_gap + 1, whole_singles)
+            if not nxt:
+                break
+            at.extend(range(nxt[0], nxt[0] + len(segment)))
+        else:
+            found.append(frozenset(at))
+    return found
 
-    def _is_negated(self, norm: str, hit: _Hit) -> bool:
-        negators, fillers = _BEFORE[self.family]
-        if self.family == "en":
-            before = f" {norm} "[: hit.start + 1].split()
-            while before and before[-1] in fillers:
-                before.pop()
-            tail = " ".join(before[-2:])
-            return bool(before) and (before[-1] in negators or tail in negators)
-        prefix = norm[: hit.start]
-        stripped = True
-        while stripped:
-            stripped = False
-            for filler in fillers:
-                if prefix.endswith(filler):
-                    prefix, stripped = prefix[: -len(filler)], True
-        if any(prefix.endswith(n) for n in negators):
-            return True
-        return self.family == "ko" and norm[hit.end :].startswith(_KO_AFTER)
+
+def _segment_starts(toks: list[Tok], seg: tuple[str, ...], lo: int, hi: int,
+                    whole_singles: bool) -> list[int]:
+    n = len(seg)
+    out = []
+    for i in range(lo, min(hi, len(toks) - n + 1)):
+        if all(toks[i + k].key == seg[k] for k in range(n)):
+            # A one-character Chinese cue (对, 是, 好) only counts as a whole word.
+            if n == 1 and whole_singles and not toks[i].whole:
+                continue
+            out.append(i)
+    return out
 
 
 def _inside(inner: _Hit, outer: _Hit) -> bool:
-    return (
-        outer is not inner
-        and outer.start <= inner.start
-        and inner.end <= outer.end
-        and (outer.end - outer.start) > (inner.end - inner.start)
-    )
+    return outer is not inner and inner.at < outer.at

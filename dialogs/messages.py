@@ -18,6 +18,7 @@ class Utterance:
     text: str
     confidence: float = 1.0
     t: float = 0.0
+    doubtful: bool = False  # the recogniser doubts its own hearing (costly outcomes are confirmed)
 
 
 @dataclass(frozen=True)
@@ -61,6 +62,8 @@ class IntentRecognised:
 
     `intent` is "no_match" when nothing fitted; `uncertain` is set when the recogniser's confidence
     was under the script's threshold (the engine then asks again instead of acting on it).
+    `cue` and `rule` say why (the words that matched, the rule that fired); `doubtful` is set when
+    the hearing or the match was doubtful (a costly outcome is then confirmed first).
     """
 
     intent: str
@@ -68,6 +71,9 @@ class IntentRecognised:
     confidence: float
     uncertain: bool = False
     negated: bool = False
+    cue: str | None = None
+    rule: str = ""
+    doubtful: bool = False
 
 
 @dataclass(frozen=True)

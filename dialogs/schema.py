@@ -84,9 +84,24 @@ class StateDef(_Strict):
     queue: str | None = None  # agent queue, for outcome: transfer
 
 
+# Outcomes that cost the customer or the bank if taken on a misheard answer: an opt-out cannot be
+# undone, a transfer takes an agent, a lead (interested, callback) calls the customer again.
+COSTLY_OUTCOMES: tuple[str, ...] = ("opt_out", "transfer", "interested", "callback")
+
+
+class Confirm(_Strict):
+    """How a costly outcome taken on a doubtful hearing is confirmed (docs/dialogs.md)."""
+
+    ask: str  # a yes/no question, e.g. "Just to confirm: you'd like us to stop calling you?"
+    again: str | None = None  # asked once more when the answer is unclear (default: `ask`)
+    unclear: str  # the state a still-unclear answer ends in (never the costly outcome itself)
+
+
 class Defaults(_Strict):
     listen_timeout_s: float = Field(default=6.0, gt=0, le=60)
     min_confidence: float = Field(default=0.5, ge=0, le=1)
+    # A costly outcome heard with confidence under this (or marked doubtful) is confirmed first.
+    confirm_below: float = Field(default=0.0, ge=0, le=1)
     max_turns: int = Field(default=12, ge=1, le=100)
     max_turns_then: str | None = None
     silence: Retry = Field(default_factory=Retry)
@@ -124,6 +139,7 @@ class ScriptModel(_Strict):
     intents: dict[str, IntentDef]
     global_intents: dict[str, Route] = Field(default_factory=dict)
     dtmf: dict[str, str] = Field(default_factory=dict)  # key -> intent
+    confirm: dict[str, Confirm] = Field(default_factory=dict)  # costly outcome -> confirmation
     states: dict[str, StateDef]
     scoring: Scoring = Field(default_factory=Scoring)
 

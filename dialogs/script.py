@@ -123,6 +123,10 @@ class Script:
         for intent, route in m.global_intents.items():
             if route.reply:
                 yield f"global.{intent}", route.reply
+        for outcome, rule in m.confirm.items():
+            yield f"confirm.{outcome}", rule.ask
+            if rule.again:
+                yield f"confirm.{outcome}.again", rule.again
         for name, st in m.states.items():
             yield name, st.say
             if st.reprompt:

@@ -234,5 +234,7 @@ def vars_of(command: Command) -> str:
 
 
 def register(app: typer.Typer) -> None:
-    """Attach `outreach script ...`."""
+    """Attach `outreach script ...` (eval lives in cli_eval, added to the same group)."""
+    import orchestrator.cli_eval  # noqa: F401  # registers `script eval`
+
     app.add_typer(script_app, name="script")

@@ -89,8 +89,12 @@ def test_state_with_no_transitions_is_no_way_out(tmp_path: Path) -> None:
 
 
 def test_intent_without_phrases_and_undefined_intent(tmp_path: Path) -> None:
+    # Keywords alone are fine (a text-only intent, not in the recogniser grammar); nothing is not.
     text = GOOD.replace('no: {phrases: ["no"]}', "no: {keywords: [nope]}")
-    assert any("intent 'no' has no phrases" in e and ":13:" in e for e in messages(tmp_path, text))
+    assert messages(tmp_path, text) == []
+    text = GOOD.replace('no: {phrases: ["no"]}', "no: {keywords: []}")
+    assert any("intent 'no' has no phrases or keywords" in e and ":13:" in e
+               for e in messages(tmp_path, text))
     text = GOOD.replace("      no: bye", "      maybe: bye")
     errors = messages(tmp_path, text)
     assert any("state 'hello': intent 'maybe' is not defined" in e for e in errors)

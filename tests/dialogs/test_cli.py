@@ -18,7 +18,7 @@ OUTREACH = Path(sys.executable).parent / "outreach"
 def test_check_json_shape_for_a_bundled_script() -> None:
     result = runner.invoke(app, ["script", "check", "ko-dormant-deposit", "--json"])
     assert result.exit_code == 0, result.output
-    assert json.loads(result.stdout) == {"ok": True, "errors": [], "warnings": [], "states": 11}
+    assert json.loads(result.stdout) == {"ok": True, "errors": [], "warnings": [], "states": 12}
 
 
 def test_check_fails_with_located_errors(tmp_path: Path) -> None:

@@ -30,8 +30,9 @@ from tests.dialogs.walk import engine_for, feed, paths_to_states, say
 def test_canonical_answers_reach_every_state(name: str) -> None:
     script = load_script(name)
     paths = paths_to_states(name)
-    # Silence and no-match are the only ways into these two; the other tests cover them.
-    unreached = set(script.states) - set(paths) - {"close_no_response", "close_unclear"}
+    # Silence and no-match are the only ways into these; the other tests cover them.
+    unreached = set(script.states) - set(paths) - {"close_no_response", "close_unclear",
+                                                   "clarify"}
     assert not unreached
     for state, intents in paths.items():
         engine = engine_for(name)
@@ -71,7 +72,7 @@ def test_silence_reprompts_then_ends_as_no_response_in_every_state(name: str) ->
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
-def test_no_match_reprompts_then_ends_in_every_state(name: str) -> None:
+def test_no_match_reprompts_then_offers_a_call_back_then_ends_in_every_state(name: str) -> None:
     script = load_script(name)
     for state, intents in paths_to_states(name).items():
         if script.is_terminal(state):
@@ -79,10 +80,21 @@ def test_no_match_reprompts_then_ends_in_every_state(name: str) -> None:
         engine = engine_for(name)
         feed(engine, say(name, *intents))
         first = engine.handle(Utterance(GIBBERISH[name], 0.9, 100.0))
-        assert first[0] == IntentRecognised("no_match", GIBBERISH[name], 0.9)
+        assert (first[0].intent, first[0].text) == ("no_match", GIBBERISH[name])  # type: ignore[union-attr]
         assert engine.state == state
         feed(engine, [Utterance(GIBBERISH[name], 0.9, t) for t in (105.0, 110.0)])
+        # A customer who keeps answering is not hung up on: offered a call back by a person.
+        assert (engine.finished, engine.state) == (False, "clarify")
+        feed(engine, [Utterance(GIBBERISH[name], 0.9, t) for t in (115.0, 120.0)])
         assert (engine.outcome, engine.state) == ("no_response", "close_unclear")
+
+
+def test_a_customer_who_is_not_understood_can_accept_a_call_back() -> None:
+    engine = engine_for("en-dormant-deposit")
+    feed(engine, [Utterance("the weather is lovely", 0.9, t) for t in (1.0, 2.0, 3.0)])
+    assert engine.state == "clarify"
+    commands = engine.handle(Utterance("yes please", 0.95, 4.0))
+    assert engine.outcome == "callback" and commands[-1] == EndCall("callback")
 
 
 @pytest.mark.parametrize("name", SCRIPTS)
@@ -169,13 +181,15 @@ def test_who_is_calling_answers_and_asks_again_in_the_same_state() -> None:
     assert engine.state == "greeting"
 
 
-def test_uncertain_answer_is_asked_again_but_uncertain_opt_out_is_honoured() -> None:
+def test_uncertain_answer_is_asked_again_and_a_doubtful_opt_out_is_confirmed() -> None:
     engine = engine_for("ko-dormant-deposit")
     commands = engine.handle(Utterance("네", 0.2, 3.0))
-    assert commands[0] == IntentRecognised("yes", "네", 0.2, uncertain=True)
+    assert commands[0] == IntentRecognised("yes", "네", 0.2, uncertain=True, cue="네",
+                                           rule="cue '네'", doubtful=True)
     assert engine.state == "greeting"
-    engine.handle(Utterance("전화하지 마세요", 0.2, 8.0))
-    assert engine.outcome == "opt_out"
+    commands = engine.handle(Utterance("전화하지 마세요", 0.2, 8.0))
+    assert engine.outcome is None and engine.confirming == "opt_out"
+    assert [c.prompt_id for c in commands if isinstance(c, Say)] == ["confirm.opt_out"]
 
 
 def test_dtmf_keys_map_to_intents() -> None:

@@ -1,0 +1,78 @@
+"""What every language analyser provides to the intent matcher."""
+
+from __future__ import annotations
+
+import unicodedata
+from abc import ABC, abstractmethod
+from dataclasses import dataclass
+
+
+@dataclass(frozen=True)
+class Tok:
+    """One matching unit: a morpheme lemma (ko), a character (cmn) or a word (en).
+
+    `whole` is set when the unit is a word on its own (a one-character Chinese cue such as 对 or
+    是 must match a whole word, not a character inside 你是谁); `word` numbers the word it is in.
+    """
+
+    key: str
+    word: int
+    whole: bool = True
+    word_start: bool = True
+
+
+def family(language: str) -> str:
+    base = language.lower().split("-")[0]
+    if base in ("ko", "kor"):
+        return "ko"
+    if base in ("cmn", "zh", "yue", "cn"):
+        return "cmn"
+    return "en"
+
+
+def nfkc(text: str) -> str:
+    return unicodedata.normalize("NFKC", text).lower().replace("’", "'")
+
+
+def collapse_repeats(keys: list[str]) -> list[int]:
+    """Indexes of `keys` to keep when repetition is dropped: "네 네 네", "对对对", "yes yes"
+    and "好的好的" (a repeated pair) keep their first copy."""
+    keep: list[int] = []
+    i = 0
+    while i < len(keys):
+        keep.append(i)
+        step = 1
+        for size in (1, 2):
+            unit = keys[i : i + size]
+            j = i + size
+            while len(unit) == size and keys[j : j + size] == unit:
+                j += size
+            if j > i + size:
+                keep.extend(range(i + 1, i + size))
+                step = j - i
+                break
+        i += step
+    return keep
+
+
+class Analyser(ABC):
+    """Tokens for text and cues, and the language's negation rule."""
+
+    family: str = "en"
+    max_gap: int = 4  # units a `…` in a cue may skip
+
+    def warm_up(self) -> float:
+        """Load whatever the analyser needs; seconds spent (0 when already loaded)."""
+        return 0.0
+
+    @abstractmethod
+    def tokens(self, text: str) -> list[Tok]:
+        """The text's matching units, repetition collapsed."""
+
+    def cue_tokens(self, cue: str) -> list[str]:
+        """A cue part's units (the same analysis as the text, so 바빠요 and 바쁘다 match alike)."""
+        return [t.key for t in self.tokens(cue)]
+
+    @abstractmethod
+    def negated(self, toks: list[Tok], start: int, end: int) -> bool:
+        """Whether the span toks[start:end] (a matched cue) is negated in its sentence."""

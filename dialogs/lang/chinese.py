@@ -1,0 +1,103 @@
+"""Mandarin: characters, with jieba's word boundaries for one-character cues and negation.
+
+Cues are matched on characters (people and recognisers segment freely: 打电话 and 打 我 电话 both
+hold 电话), but a one-character cue (对, 是, 好, 忙) counts only as a whole word, and a cue is
+negated when the word before it (fillers such as 太, 很 skipped) is a negator: 不忙, 不太感兴趣.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import time
+from typing import Any
+
+from dialogs.lang.base import Analyser, Tok, collapse_repeats, nfkc
+
+NEGATORS = frozenset({"不", "没", "没有", "别", "并不", "不是", "未", "甭", "不太"})
+_NEG_CHARS = ("不", "没", "别", "未")
+FILLERS = frozenset({"太", "很", "怎么", "是很", "大", "是", "那么", "怎么样", "特别", "真", "再"})
+# Words that start with a negator but are words of their own, kept whole.
+_KEEP = frozenset({"不过", "不好意思", "没错", "没事", "不客气", "别的", "不错", "没关系", "不是",
+                   "没有", "不用", "不要", "不行", "不对"})
+_DROP = re.compile(r"[^\w]", re.UNICODE)
+
+_lock = threading.Lock()
+_jieba: Any = None
+
+
+def _load() -> Any:
+    global _jieba
+    with _lock:
+        if _jieba is None:
+            import jieba
+
+            jieba.setLogLevel(logging.WARNING)
+            jieba.initialize()
+            _jieba = jieba
+    return _jieba
+
+
+def _split_negator(word: str) -> list[str]:
+    """不感兴趣 -> 不 感兴趣, 不忙 -> 不 忙 (so the negated word is a word of its own)."""
+    if len(word) > 1 and word.startswith(_NEG_CHARS) and word not in _KEEP:
+        return [word[0], word[1:]]
+    return [word]
+
+
+class ChineseAnalyser(Analyser):
+    family = "cmn"
+    max_gap = 8
+
+    def warm_up(self) -> float:
+        started = time.perf_counter()
+        if _jieba is None:
+            _load()
+        return time.perf_counter() - started
+
+    def words(self, text: str) -> list[str]:
+        clean = _DROP.sub(" ", nfkc(text))
+        out: list[str] = []
+        for chunk in clean.split():
+            for word in _load().lcut(chunk, HMM=True):
+                out.extend(_split_negator(word))
+        kept = collapse_repeats(out)
+        return [out[i] for i in kept]
+
+    def tokens(self, text: str) -> list[Tok]:
+        toks: list[Tok] = []
+        for n, word in enumerate(self.words(text)):
+            for i, char in enumerate(word):
+                toks.append(Tok(char, n, whole=len(word) == 1, word_start=i == 0))
+        return toks
+
+    def cue_tokens(self, cue: str) -> list[str]:
+        return [c for c in _DROP.sub("", nfkc(cue))]
+
+    def negated(self, toks: list[Tok], start: int, end: int) -> bool:
+        if toks[start].key in _NEG_CHARS:
+            return False  # the cue carries its own negation (不需要, 没兴趣)
+        words = _words_of(toks)
+        w = toks[start].word
+        if not toks[start].word_start:
+            return words[w].startswith(_NEG_CHARS) and words[w][: _offset(toks, start)] in NEGATORS
+        i = w - 1
+        while i >= 0 and words[i] in FILLERS:
+            i -= 1
+        return i >= 0 and words[i] in NEGATORS
+
+
+def _words_of(toks: list[Tok]) -> dict[int, str]:
+    words: dict[int, str] = {}
+    for t in toks:
+        words[t.word] = words.get(t.word, "") + t.key
+    return words
+
+
+def _offset(toks: list[Tok], index: int) -> int:
+    """How far into its word the token at `index` is."""
+    n = 0
+    while index - n - 1 >= 0 and toks[index - n - 1].word == toks[index].word:
+        n += 1
+    return n

@@ -1,0 +1,40 @@
+"""English: words, contractions spelled out, negation by a preceding not/never."""
+
+from __future__ import annotations
+
+import re
+
+from dialogs.lang.base import Analyser, Tok, collapse_repeats, nfkc
+
+_CONTRACTIONS = (
+    ("can't", "can not"), ("won't", "will not"), ("cannot", "can not"), ("n't", " not"),
+    ("'m", " am"), ("'re", " are"), ("'ve", " have"), ("'ll", " will"), ("'d", " would"),
+    ("'s", " is"),
+)
+_WORD = re.compile(r"[a-z0-9]+")
+NEGATORS = frozenset({"not", "never", "hardly"})
+# Words that may stand between a negator and what it negates: "not really interested".
+FILLERS = frozenset({"really", "very", "that", "too", "so", "at", "all", "quite", "be", "am", "is",
+                     "are", "much", "even", "particularly", "actually", "exactly", "currently",
+                     "overly", "super", "terribly", "all that", "i", "it", "was", "were"})
+
+
+class EnglishAnalyser(Analyser):
+    family = "en"
+    max_gap = 5
+
+    def tokens(self, text: str) -> list[Tok]:
+        text = nfkc(text)
+        for short, long in _CONTRACTIONS:
+            text = text.replace(short, long)
+        words = _WORD.findall(text)
+        kept = collapse_repeats(words)
+        return [Tok(words[i], n) for n, i in enumerate(kept)]
+
+    def negated(self, toks: list[Tok], start: int, end: int) -> bool:
+        if toks[start].key in NEGATORS:
+            return False  # the cue carries its own negation ("not interested")
+        i = start - 1
+        while i >= 0 and toks[i].key in FILLERS:
+            i -= 1
+        return i >= 0 and toks[i].key in NEGATORS
