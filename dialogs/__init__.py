@@ -12,6 +12,7 @@ from dialogs.checker import CheckReport, Issue, check_script, check_text, load_s
 from dialogs.engine import DialogEngine
 from dialogs.errors import DialogError, ScriptError, VariableError
 from dialogs.intents import NO_MATCH, Classification, IntentClassifier
+from dialogs.lang import warm_up
 from dialogs.messages import (
     Command,
     Dtmf,
@@ -67,4 +68,5 @@ __all__ = [
     "check_script",
     "check_text",
     "load_script",
+    "warm_up",
 ]

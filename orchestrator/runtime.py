@@ -20,7 +20,7 @@ from campaigns.db import write_connection
 from campaigns.dnc import add_dnc_rows
 from campaigns.models import Contact
 from campaigns.repo import utcnow
-from dialogs import load_script
+from dialogs import load_script, warm_up
 from dialogs.tts import PromptCache, PromptSpec, Pyttsx3Engine, voice_for
 from orchestrator.cli_common import UserError
 from orchestrator.session import Services, SessionConfig
@@ -71,6 +71,8 @@ async def build_services(
     settings: Settings, engine: Engine, script_ref: str, config: SessionConfig
 ) -> Services:
     script = load_script(script_ref)
+    # The intent matcher's tokenizer (kiwipiepy for Korean: seconds) loads now, not in a call.
+    await anyio.to_thread.run_sync(warm_up, script.language)
     info = resolve(settings.asr_model, settings.models_dir)
     asr = await VoskEngine.load(info)
     prompts = prompt_cache(settings)
