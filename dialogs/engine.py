@@ -149,7 +149,7 @@ class DialogEngine:
         valid = self._valid_now()
         c = self._classifier.classify(text, valid, confidence, d.min_confidence)
         self.last_intent = c.intent
-        doubt = (doubtful or self._mixed(c.intent, c.also)
+        doubt = (doubtful or c.asked or self._mixed(c.intent, c.also)
                  or confidence < max(d.confirm_below, d.min_confidence))
         heard = IntentRecognised(c.intent, text, confidence, c.uncertain, c.negated, c.cue,
                                  c.rule, doubt)
@@ -186,17 +186,14 @@ class DialogEngine:
         return {"yes", "no", "opt_out", self._pending.intent} & set(self.script.intents)
 
     def _mixed(self, intent: str, also: tuple[str, ...]) -> bool:
-        """A weak match: the answer also said something that would lead somewhere else
-        ("sounds good but I'm busy"), and the winner did not win by priority."""
-        if self._pending is not None or intent == NO_MATCH:
+        """A weak match: the answer also said something that leads elsewhere ("sounds good but
+        I'm busy"). An opt-out is the stronger wish and is not weakened by what came with it."""
+        if self._pending is not None or intent in (NO_MATCH, "opt_out"):
             return False
         routes = self.script.routes(self.state)
-        mine, rank = routes[intent], self.script.intents[intent].priority
-        return any(
-            routes[o].goto != mine.goto or routes[o].reply != mine.reply
-            for o in also
-            if o in routes and self.script.intents[o].priority >= rank
-        )
+        mine = routes[intent]
+        return any(routes[o].goto != mine.goto or routes[o].reply != mine.reply
+                   for o in also if o in routes)
 
     def _costly(self, intent: str) -> str | None:
         """The costly outcome (opt-out, transfer, lead) `intent` leads to in this state, if any."""

@@ -16,6 +16,7 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from dialogs.lang import Analyser, Tok, analyser_for, family
+from dialogs.lang.chinese import ANSWER_WORDS
 from dialogs.schema import IntentDef
 
 NO_MATCH = "no_match"
@@ -33,6 +34,7 @@ class Classification:
     ambiguous: bool = False  # an answer and its opposite were both heard
     rule: str = ""  # what decided it, for people: "cue '전화 … 그만'", "negated cue ..."
     also: tuple[str, ...] = ()  # other intents heard in the same answer (a mixed answer)
+    asked: bool = False  # the cue was in a question ("can you connect me?"): a weak match
 
 
 @dataclass(frozen=True)
@@ -105,8 +107,11 @@ class IntentClassifier:
         rule = (f"negated cue '{best.cue}'" if best.negated else f"cue '{best.cue}'")
         if also:
             rule += f" (also heard: {', '.join(also)})"
+        asked = any(toks[i].in_question for i in best.at)
+        if asked:
+            rule += " in a question"
         return Classification(best.intent, best.cue, negated=best.negated, uncertain=uncertain,
-                              rule=rule, also=also)
+                              rule=rule, also=also, asked=asked)
 
     def _hits(self, toks: list[Tok], valid: Collection[str]) -> tuple[list[_Hit], _Hit | None]:
         raw = [
@@ -143,11 +148,13 @@ def _find(toks: list[Tok], cue: Cue, max_gap: int, whole_singles: bool) -> list[
     if not cue:
         return []
     found: list[frozenset[int]] = []
-    for start in _segment_starts(toks, cue[0], 0, len(toks), whole_singles):
+    for start in _segment_starts(toks, cue[0], 0, len(toks), whole_singles,
+                                 single=len(cue) == 1):
         at = list(range(start, start + len(cue[0])))
         for segment in cue[1:]:
             after = at[-1] + 1
-            nxt = _segment_starts(toks, segment, after, after + max_gap + 1, whole_singles)
+            nxt = _segment_starts(toks, segment, after, after + max_gap + 1, whole_singles,
+                                  single=False)
             if not nxt:
                 break
             at.extend(range(nxt[0], nxt[0] + len(segment)))
@@ -157,16 +164,27 @@ def _find(toks: list[Tok], cue: Cue, max_gap: int, whole_singles: bool) -> list[
 
 
 def _segment_starts(toks: list[Tok], seg: tuple[str, ...], lo: int, hi: int,
-                    whole_singles: bool) -> list[int]:
+                    whole_singles: bool, single: bool) -> list[int]:
     n = len(seg)
-    out = []
-    for i in range(lo, min(hi, len(toks) - n + 1)):
-        if all(toks[i + k].key == seg[k] for k in range(n)):
-            # A one-character Chinese cue (对, 是, 好) only counts as a whole word.
-            if n == 1 and whole_singles and not toks[i].whole:
-                continue
-            out.append(i)
-    return out
+    return [
+        i for i in range(lo, min(hi, len(toks) - n + 1))
+        if all(toks[i + k].key == seg[k] for k in range(n))
+        and _may_start(toks[i], n, single, whole_singles)
+    ]
+
+
+def _may_start(tok: Tok, n: int, single: bool, whole_singles: bool) -> bool:
+    """Chinese rules for where a cue may start (other languages have whole tokens already)."""
+    if not whole_singles:
+        return True
+    if tok.in_question_word:
+        return False  # 不是 inside 是不是 is a question, not a no
+    if n > 1:
+        return True
+    if single:
+        # A one-character cue is a whole word; a bare answer word must also lead its clause.
+        return tok.whole and (tok.answer_ok or tok.key not in ANSWER_WORDS)
+    return tok.word_start  # a one-character part of a gapped cue: 别 … 电话
 
 
 def _inside(inner: _Hit, outer: _Hit) -> bool:

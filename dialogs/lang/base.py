@@ -19,6 +19,9 @@ class Tok:
     word: int
     whole: bool = True
     word_start: bool = True
+    answer_ok: bool = True  # may be read as a bare answer word (是, 对, 不): leads its clause
+    in_question_word: bool = False  # inside an A-not-A question word (是不是, 有没有), not its head
+    in_question: bool = False  # in a clause that asks (吗, ?, "can you ..."): a weak request
 
 
 def family(language: str) -> str:

@@ -17,11 +17,20 @@ from dialogs.lang.base import Analyser, Tok, collapse_repeats, nfkc
 
 NEGATORS = frozenset({"不", "没", "没有", "别", "并不", "不是", "未", "甭", "不太"})
 _NEG_CHARS = ("不", "没", "别", "未")
-FILLERS = frozenset({"太", "很", "怎么", "是很", "大", "是", "那么", "怎么样", "特别", "真", "再"})
+# Words that may stand between a negator and what it negates: 不太感兴趣, 没那个需要, 不想激活.
+FILLERS = frozenset({"太", "很", "怎么", "是很", "大", "是", "那么", "怎么样", "特别", "真", "再",
+                     "那个", "这个", "啥", "什么", "想", "要", "用", "会", "能", "打算", "需要",
+                     "太想", "怎么想", "准备", "必要", "去"})
+# Bare answer words: they answer only where a clause starts ("对，是我"), never inside a sentence
+# (你是做什么的) or a question (嗯？, 对吗).
+ANSWER_WORDS = frozenset({"是", "对", "好", "行", "嗯", "中", "成", "妥", "可", "不", "要", "没"})
+_LEADERS = frozenset({"嗯", "呃", "哦", "啊", "噢", "喔", "哎", "诶", "那", "欸", "唉"})
+_QUESTION_ENDS = ("吗", "么", "?")
 # Words that start with a negator but are words of their own, kept whole.
 _KEEP = frozenset({"不过", "不好意思", "没错", "没事", "不客气", "别的", "不错", "没关系", "不是",
                    "没有", "不用", "不要", "不行", "不对"})
 _DROP = re.compile(r"[^\w]", re.UNICODE)
+_CLAUSES = re.compile(r"[^\w?]+", re.UNICODE)
 
 _lock = threading.Lock()
 _jieba: Any = None
@@ -37,6 +46,18 @@ def _load() -> Any:
             jieba.initialize()
             _jieba = jieba
     return _jieba
+
+
+def _is_a_not_a(word: str) -> bool:
+    """是不是, 有没有, 要不要: a yes/no question, not a no."""
+    return len(word) >= 3 and word[1] in "不没" and word[0] == word[2]
+
+
+def _unrepeat(word: str) -> str:
+    """行行行 -> 行, 好好 -> 好 (jieba keeps some repeated answers as one word)."""
+    if len(word) > 1 and word == word[0] * len(word):
+        return word[0]
+    return word
 
 
 def _split_negator(word: str) -> list[str]:
@@ -56,20 +77,32 @@ class ChineseAnalyser(Analyser):
             _load()
         return time.perf_counter() - started
 
-    def words(self, text: str) -> list[str]:
-        clean = _DROP.sub(" ", nfkc(text))
-        out: list[str] = []
-        for chunk in clean.split():
-            for word in _load().lcut(chunk, HMM=True):
-                out.extend(_split_negator(word))
-        kept = collapse_repeats(out)
-        return [out[i] for i in kept]
+    def clauses(self, text: str) -> list[tuple[list[str], bool]]:
+        """(words, is a question) per clause; repetition collapsed (对对对 -> 对)."""
+        out: list[tuple[list[str], bool]] = []
+        for chunk in _CLAUSES.split(nfkc(text).replace("？", "?")):
+            question = chunk.endswith(_QUESTION_ENDS)
+            words: list[str] = []
+            for word in _load().lcut(chunk.replace("?", ""), HMM=True):
+                words.extend(_split_negator(_unrepeat(word)))
+            if words:
+                out.append(([words[i] for i in collapse_repeats(words)], question))
+        return out
 
     def tokens(self, text: str) -> list[Tok]:
         toks: list[Tok] = []
-        for n, word in enumerate(self.words(text)):
-            for i, char in enumerate(word):
-                toks.append(Tok(char, n, whole=len(word) == 1, word_start=i == 0))
+        n = 0
+        for words, question in self.clauses(text):
+            leading = True
+            for word in words:
+                answer_ok = leading and not question
+                aska = _is_a_not_a(word)
+                for i, char in enumerate(word):
+                    toks.append(Tok(char, n, whole=len(word) == 1, word_start=i == 0,
+                                    answer_ok=answer_ok, in_question_word=aska and i > 0,
+                                    in_question=question))
+                leading = leading and (word in ANSWER_WORDS or word in _LEADERS)
+                n += 1
         return toks
 
     def cue_tokens(self, cue: str) -> list[str]:
@@ -78,6 +111,8 @@ class ChineseAnalyser(Analyser):
     def negated(self, toks: list[Tok], start: int, end: int) -> bool:
         if toks[start].key in _NEG_CHARS:
             return False  # the cue carries its own negation (不需要, 没兴趣)
+        if toks[start].in_question_word:
+            return False
         words = _words_of(toks)
         w = toks[start].word
         if not toks[start].word_start:

@@ -11,7 +11,10 @@ _CONTRACTIONS = (
     ("'m", " am"), ("'re", " are"), ("'ve", " have"), ("'ll", " will"), ("'d", " would"),
     ("'s", " is"),
 )
-_WORD = re.compile(r"[a-z0-9]+")
+_WORD = re.compile(r"[a-z0-9]+|\?")
+# A sentence starting with one of these asks rather than answers ("can you connect me?").
+_ASKING = frozenset({"is", "are", "am", "do", "does", "did", "can", "could", "will", "would",
+                     "should", "shall", "may", "was", "were", "what", "how", "why", "who"})
 NEGATORS = frozenset({"not", "never", "hardly"})
 # Words that may stand between a negator and what it negates: "not really interested".
 FILLERS = frozenset({"really", "very", "that", "too", "so", "at", "all", "quite", "be", "am", "is",
@@ -28,8 +31,12 @@ class EnglishAnalyser(Analyser):
         for short, long in _CONTRACTIONS:
             text = text.replace(short, long)
         words = _WORD.findall(text)
+        # "do you ...?" asks; "do not call me" does not.
+        asking = "?" in words or (bool(words) and words[0] in _ASKING
+                                  and words[1:2] != ["not"])
+        words = [w for w in words if w != "?"]
         kept = collapse_repeats(words)
-        return [Tok(words[i], n) for n, i in enumerate(kept)]
+        return [Tok(words[i], n, in_question=asking) for n, i in enumerate(kept)]
 
     def negated(self, toks: list[Tok], start: int, end: int) -> bool:
         if toks[start].key in NEGATORS:

@@ -18,6 +18,7 @@ FILLERS = frozenset({"잘", "별로", "전혀", "그다지", "그렇게", "너�
 AFTER = frozenset({"않다", "말다", "못하다", "없다", "아니다"})
 _DROP_TAGS = ("E", "J", "S", "XSN", "VCP", "XPN")
 _KEEP_EP = frozenset({"었", "았"})
+_ASKING = ("나요", "까요", "가요", "니", "냐", "ㄹ까")  # question endings: a request that asks
 
 _lock = threading.Lock()
 _kiwi: Any = None
@@ -69,12 +70,14 @@ class KoreanAnalyser(Analyser):
 
     def tokens(self, text: str) -> list[Tok]:
         keys: list[str] = []
+        asking = "?" in text or "？" in text
         for t in _load().tokenize(nfkc(text)):
             key = _key(t.form, t.tag, t.lemma)
             if key:
                 keys.append(key)
+            asking = asking or (t.tag == "EF" and t.form.endswith(_ASKING))
         kept = collapse_repeats(keys)
-        return [Tok(keys[i], n) for n, i in enumerate(kept)]
+        return [Tok(keys[i], n, in_question=asking) for n, i in enumerate(kept)]
 
     def negated(self, toks: list[Tok], start: int, end: int) -> bool:
         if toks[start].key in NEGATORS or any(t.key in AFTER for t in toks[start:end]):

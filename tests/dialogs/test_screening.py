@@ -1,0 +1,180 @@
+"""Screening of everyday answers (issue 9): the quoted failures, confirmation of doubtful costly
+outcomes, and the shipped corpora. Real engine, real tokenizers (kiwipiepy, jieba)."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from dialogs import (
+    DialogEngine,
+    EndCall,
+    IntentRecognised,
+    OptOut,
+    Say,
+    Silence,
+    Transfer,
+    Utterance,
+    load_script,
+)
+from dialogs.evaluation import evaluate, load_corpus
+from tests.dialogs.canon import VARS
+
+CORPORA = Path(__file__).resolve().parents[1] / "data" / "corpora"
+
+
+def engine_at(name: str, state: str) -> DialogEngine:
+    engine = DialogEngine(load_script(name), VARS[name])
+    engine.start(0.0, at=state)
+    return engine
+
+
+def answer(engine: DialogEngine, text: str, confidence: float = 0.95,
+           doubtful: bool = False) -> list[object]:
+    return list(engine.handle(Utterance(text, confidence, 1.0, doubtful)))
+
+
+# Each phrase quoted in issue 9's typed bullet, with what must happen. Checked on the old matcher
+# (main at 7d850ee, its classifier run on these texts in the same states): 그런 사람 없는데요 ->
+# human, 以后不要再给我打电话了 -> not_interested, 안 바빠요 and "I'm not busy" -> later, and every
+# other phrase here -> no_match.
+@pytest.mark.parametrize(
+    ("name", "state", "text", "intent", "outcome"),
+    [
+        ("ko-dormant-deposit", "greeting", "그런 사람 없는데요", "no", "wrong_person"),
+        ("ko-dormant-deposit", "reason", "전화 그만하세요", "opt_out", "opt_out"),
+        ("cmn-dormant-deposit", "reason", "以后不要再给我打电话了", "opt_out", "opt_out"),
+        ("cmn-dormant-deposit", "offer", "别再给我打电话了", "opt_out", "opt_out"),
+        ("en-dormant-deposit", "reason", "remove my number", "opt_out", "opt_out"),
+    ],
+)
+def test_quoted_answers_end_the_call_as_the_customer_meant(
+    name: str, state: str, text: str, intent: str, outcome: str
+) -> None:
+    engine = engine_at(name, state)
+    commands = answer(engine, text)
+    assert isinstance(commands[0], IntentRecognised) and commands[0].intent == intent
+    assert engine.outcome == outcome
+    assert (OptOut() in commands) == (outcome == "opt_out")
+    assert not any(isinstance(c, Transfer) for c in commands)
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("ko-dormant-deposit", "안 바빠요"), ("ko-dormant-deposit", "바쁘지 않아요"),
+     ("en-dormant-deposit", "I'm not busy"), ("cmn-dormant-deposit", "我不忙")],
+)
+def test_not_busy_is_not_a_call_back(name: str, text: str) -> None:
+    engine = engine_at(name, "offer")
+    commands = answer(engine, text)
+    assert engine.outcome is None and engine.state == "offer"
+    assert isinstance(commands[0], IntentRecognised) and commands[0].intent != "later"
+
+
+@pytest.mark.parametrize("text", ["바빠요", "바쁘거든요", "바빠서 나중에"])
+def test_every_form_of_busy_reaches_the_lemma(text: str) -> None:
+    engine = engine_at("ko-dormant-deposit", "offer")
+    answer(engine, text)
+    assert engine.outcome == "callback"
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("cmn-dormant-deposit", "嗯嗯可以"), ("cmn-dormant-deposit", "对对对"),
+     ("en-dormant-deposit", "uh huh")],
+)
+def test_everyday_yes_confirms_identity(name: str, text: str) -> None:
+    engine = engine_at(name, "greeting")
+    answer(engine, text)
+    assert engine.state == "reason"
+
+
+@pytest.mark.parametrize(
+    ("name", "text", "intent", "words"),
+    [("cmn-dormant-deposit", "利率是多少", "ask_rate", "3.2%"),
+     ("en-dormant-deposit", "are you a robot", "ask_robot", "automated assistant"),
+     ("en-dormant-deposit", "how did you get my number?", "ask_number_source", "account records"),
+     ("ko-dormant-deposit", "금리가 얼마예요", "ask_rate", "3.5%")],
+)
+def test_questions_are_answered_and_the_question_asked_again(
+    name: str, text: str, intent: str, words: str
+) -> None:
+    engine = engine_at(name, "reason")
+    commands = answer(engine, text)
+    says = [c for c in commands if isinstance(c, Say)]
+    assert says[0].prompt_id == f"global.{intent}" and words in says[0].text
+    assert says[-1].prompt_id == "reason.reprompt" and engine.state == "reason"
+
+
+# ---- confirming doubtful costly outcomes ---------------------------------------------------------
+
+
+def test_clear_opt_out_is_honoured_at_once() -> None:
+    engine = engine_at("en-dormant-deposit", "reason")
+    commands = answer(engine, "stop calling me", 0.95)
+    assert commands[-2:] == [OptOut(), EndCall("opt_out")]
+
+
+def test_doubtful_opt_out_confirmed_with_yes_is_an_opt_out() -> None:
+    engine = engine_at("ko-dormant-deposit", "reason")
+    commands = answer(engine, "전화하지 마세요", 0.95, doubtful=True)
+    assert [c.prompt_id for c in commands if isinstance(c, Say)] == ["confirm.opt_out"]
+    assert "다시는 전화드리지 않기를 원하시나요" in commands[1].text  # type: ignore[attr-defined]
+    assert engine.outcome is None and OptOut() not in commands
+    commands = answer(engine, "네")
+    assert commands[-2:] == [OptOut(), EndCall("opt_out")]
+
+
+def test_doubtful_opt_out_answered_no_goes_back_to_the_question() -> None:
+    engine = engine_at("cmn-dormant-deposit", "reason")
+    answer(engine, "别再打了", 0.3)
+    assert engine.confirming == "opt_out"
+    commands = answer(engine, "不是")
+    assert engine.state == "reason" and engine.confirming is None and not engine.finished
+    assert [c.prompt_id for c in commands if isinstance(c, Say)] == ["reason.reprompt"]
+
+
+def test_unclear_confirmation_is_asked_once_more_then_closes_without_opt_out() -> None:
+    engine = engine_at("en-dormant-deposit", "offer")
+    answer(engine, "don't call me again", 0.95, doubtful=True)
+    again = answer(engine, "the weather is lovely")
+    assert [c.prompt_id for c in again if isinstance(c, Say)] == ["confirm.opt_out.again"]
+    closing = list(engine.handle(Silence(9.0)))
+    assert OptOut() not in closing and closing[-1] == EndCall("not_interested")
+    assert engine.outcome == "not_interested"
+
+
+def test_doubtful_transfer_is_confirmed_and_a_question_that_asks_is_doubtful() -> None:
+    engine = engine_at("en-dormant-deposit", "offer")
+    commands = answer(engine, "can you connect me to an agent?")
+    assert engine.confirming == "human" and not any(isinstance(c, Transfer) for c in commands)
+    commands = answer(engine, "yes")
+    assert commands[-1] == Transfer("deposit-specialists")
+
+
+# ---- the shipped corpora ---------------------------------------------------------------------
+
+
+SHIPPED = sorted(p.stem for p in CORPORA.glob("*.yaml"))
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_corpus_no_harm_and_every_opt_out_taken(name: str) -> None:
+    script = load_script(name)
+    result = evaluate(script, load_corpus(CORPORA / f"{name}.yaml", script))
+    assert result.total >= 40 * 10
+    assert result.opt_out_recall() == 1.0
+    assert [(r.case.state, r.case.text, r.harm) for r in result.harmful] == []
+
+
+# The goal is 95% right in every language; where a corpus is not there yet the floor is what was
+# measured when this was written, so that any regression fails (docs/dialogs.md, Evaluation).
+FLOOR = {"cmn-dormant-deposit": 0.84}
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_corpus_share_right(name: str) -> None:
+    script = load_script(name)
+    result = evaluate(script, load_corpus(CORPORA / f"{name}.yaml", script))
+    assert result.share_right() >= FLOOR.get(name, 0.95), result.share_right()
