@@ -114,10 +114,12 @@ class IntentClassifier:
                               rule=rule, also=also, asked=asked)
 
     def _hits(self, toks: list[Tok], valid: Collection[str]) -> tuple[list[_Hit], _Hit | None]:
+        present = {t.key for t in toks}
         raw = [
             _Hit(name, text, at, min(at), self.intents[name].priority)
             for name, cues in self._cues.items()
             for text, cue in cues
+            if all(k in present for part in cue for k in part)  # cheap test before the search
             for at in _find(toks, cue, self.analyser.max_gap, self.family == "cmn")
         ]
         # A cue whose words are all part of a bigger cue's match belongs to that cue.
@@ -153,7 +155,7 @@ def _find(toks: list[Tok], cue: Cue, max_gap: int, whole_singles: bool) -> list[
         at = list(range(start, start + len(cue[0])))
         for segment in cue[1:]:
             after = at[-1] + 1
-            nxt = _segment_starts(toks, segment, after, after + max_gap + 1, whole_singles,
+            nxt = _segment_starts(toks, segment, after, after + max_gap + 1, False,
                                   single=False)
             if not nxt:
                 break

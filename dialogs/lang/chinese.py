@@ -15,7 +15,8 @@ from typing import Any
 
 from dialogs.lang.base import Analyser, Tok, collapse_repeats, nfkc
 
-NEGATORS = frozenset({"不", "没", "没有", "别", "并不", "不是", "未", "甭", "不太"})
+NEGATORS = frozenset({"不", "没", "没有", "别", "并不", "不是", "未", "甭", "不太", "不用", "不想",
+                      "不要", "不打算", "懒得"})
 _NEG_CHARS = ("不", "没", "别", "未")
 # Words that may stand between a negator and what it negates: 不太感兴趣, 没那个需要, 不想激活.
 FILLERS = frozenset({"太", "很", "怎么", "是很", "大", "是", "那么", "怎么样", "特别", "真", "再",
@@ -23,9 +24,12 @@ FILLERS = frozenset({"太", "很", "怎么", "是很", "大", "是", "那么", "
                      "太想", "怎么想", "准备", "必要", "去"})
 # Bare answer words: they answer only where a clause starts ("对，是我"), never inside a sentence
 # (你是做什么的) or a question (嗯？, 对吗).
-ANSWER_WORDS = frozenset({"是", "对", "好", "行", "嗯", "中", "成", "妥", "可", "不", "要", "没"})
+ANSWER_WORDS = frozenset({"是", "对", "好", "行", "嗯", "中", "成", "妥", "可", "不", "要", "没",
+                          "有"})
 _LEADERS = frozenset({"嗯", "呃", "哦", "啊", "噢", "喔", "哎", "诶", "那", "欸", "唉"})
 _QUESTION_ENDS = ("吗", "么", "?")
+_TAGS = ("没有", "没", "不")  # tagged on a clause: 有啥费用没有 asks
+_PARTICLES = frozenset({"了", "啊", "吧", "呀", "的", "呢", "啦", "嘛"})
 # Words that start with a negator but are words of their own, kept whole.
 _KEEP = frozenset({"不过", "不好意思", "没错", "没事", "不客气", "别的", "不错", "没关系", "不是",
                    "没有", "不用", "不要", "不行", "不对"})
@@ -48,14 +52,29 @@ def _load() -> Any:
     return _jieba
 
 
+def _tag_question(words: list[str]) -> bool:
+    """有啥费用没有, 要额外掏钱不: a negative tagged on a clause makes it a question."""
+    if len(words) < 2:
+        return False
+    if words[-1] in ("没有", "没"):
+        return any("有" in w for w in words[:-1])
+    return words[-1] == "不"
+
+
+def _stands_alone(word: str, rest: list[str]) -> bool:
+    """A bare 不/没 answers only when nothing but answer words or particles follow (不忙 is not
+    an answer "no": it negates 忙)."""
+    return word not in ("不", "没") or all(w in ANSWER_WORDS or w in _PARTICLES for w in rest)
+
+
 def _is_a_not_a(word: str) -> bool:
     """是不是, 有没有, 要不要: a yes/no question, not a no."""
     return len(word) >= 3 and word[1] in "不没" and word[0] == word[2]
 
 
 def _unrepeat(word: str) -> str:
-    """行行行 -> 行, 好好 -> 好 (jieba keeps some repeated answers as one word)."""
-    if len(word) > 1 and word == word[0] * len(word):
+    """行行行 -> 行, 好好 -> 好 (jieba keeps some repeated answers as one word); 讲讲 stays."""
+    if len(word) > 1 and word == word[0] * len(word) and word[0] in ANSWER_WORDS:
         return word[0]
     return word
 
@@ -86,7 +105,10 @@ class ChineseAnalyser(Analyser):
             for word in _load().lcut(chunk.replace("?", ""), HMM=True):
                 words.extend(_split_negator(_unrepeat(word)))
             if words:
-                out.append(([words[i] for i in collapse_repeats(words)], question))
+                words = [words[i] for i in collapse_repeats(words)]
+                # 有啥费用没有, 好不: a negative at the end of a longer clause makes a question.
+                question = question or _tag_question(words)
+                out.append((words, question))
         return out
 
     def tokens(self, text: str) -> list[Tok]:
@@ -94,19 +116,23 @@ class ChineseAnalyser(Analyser):
         n = 0
         for words, question in self.clauses(text):
             leading = True
-            for word in words:
-                answer_ok = leading and not question
-                aska = _is_a_not_a(word)
+            for k, word in enumerate(words):
+                answer_ok = leading and not question and _stands_alone(word, words[k + 1:])
+                aska = _is_a_not_a(word) or (word is words[-1] and _tag_question(words))
                 for i, char in enumerate(word):
                     toks.append(Tok(char, n, whole=len(word) == 1, word_start=i == 0,
-                                    answer_ok=answer_ok, in_question_word=aska and i > 0,
+                                    answer_ok=answer_ok,
+                                    in_question_word=aska and (i > 0 or word in _TAGS),
                                     in_question=question))
                 leading = leading and (word in ANSWER_WORDS or word in _LEADERS)
                 n += 1
         return toks
 
     def cue_tokens(self, cue: str) -> list[str]:
-        return [c for c in _DROP.sub("", nfkc(cue))]
+        return [c for word in self.words_of_cue(cue) for c in word]
+
+    def words_of_cue(self, cue: str) -> list[str]:
+        return [_unrepeat(w) for w in _load().lcut(_DROP.sub("", nfkc(cue)), HMM=True)]
 
     def negated(self, toks: list[Tok], start: int, end: int) -> bool:
         if toks[start].key in _NEG_CHARS:
