@@ -120,7 +120,7 @@ class IntentClassifier:
             for name, cues in self._cues.items()
             for text, cue in cues
             if all(k in present for part in cue for k in part)  # cheap test before the search
-            for at in _find(toks, cue, self.analyser.max_gap, self.family == "cmn")
+            for at in _find(toks, cue, self.analyser)
         ]
         # A cue whose words are all part of a bigger cue's match belongs to that cue.
         kept = [h for h in raw if not any(_inside(h, o) for o in raw)]
@@ -145,17 +145,17 @@ class IntentClassifier:
                 or self.intents[b.intent].negated == a.intent)
 
 
-def _find(toks: list[Tok], cue: Cue, max_gap: int, whole_singles: bool) -> list[frozenset[int]]:
-    """Every match of `cue` in `toks`: its segments in order, each within `max_gap` of the last."""
+def _find(toks: list[Tok], cue: Cue, analyser: Analyser) -> list[frozenset[int]]:
+    """Every match of `cue` in `toks`: its segments in order, each within a gap of the last."""
     if not cue:
         return []
     found: list[frozenset[int]] = []
-    for start in _segment_starts(toks, cue[0], 0, len(toks), whole_singles,
-                                 single=len(cue) == 1):
+    max_gap = analyser.max_gap
+    for start in _segment_starts(toks, cue[0], 0, len(toks), analyser, single=len(cue) == 1):
         at = list(range(start, start + len(cue[0])))
         for segment in cue[1:]:
             after = at[-1] + 1
-            nxt = _segment_starts(toks, segment, after, after + max_gap + 1, False,
+            nxt = _segment_starts(toks, segment, after, after + max_gap + 1, None,
                                   single=False)
             if not nxt:
                 break
@@ -166,19 +166,20 @@ def _find(toks: list[Tok], cue: Cue, max_gap: int, whole_singles: bool) -> list[
 
 
 def _segment_starts(toks: list[Tok], seg: tuple[str, ...], lo: int, hi: int,
-                    whole_singles: bool, single: bool) -> list[int]:
+                    analyser: Analyser | None, single: bool) -> list[int]:
     n = len(seg)
     return [
         i for i in range(lo, min(hi, len(toks) - n + 1))
         if all(toks[i + k].key == seg[k] for k in range(n))
-        and _may_start(toks[i], n, single, whole_singles)
+        and (analyser is None or _may_start(toks[i], n, single, analyser))
     ]
 
 
-def _may_start(tok: Tok, n: int, single: bool, whole_singles: bool) -> bool:
-    """Chinese rules for where a cue may start (other languages have whole tokens already)."""
-    if not whole_singles:
-        return True
+def _may_start(tok: Tok, n: int, single: bool, analyser: Analyser) -> bool:
+    """Where a cue may start: a one-word answer only where it leads the sentence; in Chinese,
+    a one-character cue only as a whole word and nothing inside a question word."""
+    if analyser.family != "cmn":
+        return not (single and n == 1 and tok.key in analyser.answer_words and not tok.answer_ok)
     if tok.in_question_word:
         return False  # 不是 inside 是不是 is a question, not a no
     if n > 1:

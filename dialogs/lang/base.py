@@ -63,6 +63,9 @@ class Analyser(ABC):
 
     family: str = "en"
     max_gap: int = 4  # units a `…` in a cue may skip
+    # One-word answers that answer only where they lead the sentence (en "right" in "I'm driving
+    # right now" is not a yes); their tokens say so in `answer_ok`.
+    answer_words: frozenset[str] = frozenset()
 
     def warm_up(self) -> float:
         """Load whatever the analyser needs; seconds spent (0 when already loaded)."""

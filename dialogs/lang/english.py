@@ -22,9 +22,15 @@ FILLERS = frozenset({"really", "very", "that", "too", "so", "at", "all", "quite"
                      "overly", "super", "terribly", "all that", "i", "it", "was", "were"})
 
 
+ANSWER_WORDS = frozenset({"yes", "yeah", "yep", "yup", "ya", "yea", "right", "sure", "okay", "ok",
+                          "correct", "no", "nope", "nah", "pass", "great", "speaking"})
+_LEADERS = frozenset({"oh", "uh", "um", "well", "hmm", "er", "ah", "so", "and", "oh,"})
+
+
 class EnglishAnalyser(Analyser):
     family = "en"
     max_gap = 5
+    answer_words = ANSWER_WORDS
 
     def tokens(self, text: str) -> list[Tok]:
         text = nfkc(text)
@@ -35,8 +41,13 @@ class EnglishAnalyser(Analyser):
         asking = "?" in words or (bool(words) and words[0] in _ASKING
                                   and words[1:2] != ["not"])
         words = [w for w in words if w != "?"]
-        kept = collapse_repeats(words)
-        return [Tok(words[i], n, in_question=asking) for n, i in enumerate(kept)]
+        kept = [words[i] for i in collapse_repeats(words)]
+        toks: list[Tok] = []
+        leading = True
+        for n, word in enumerate(kept):
+            toks.append(Tok(word, n, answer_ok=leading, in_question=asking))
+            leading = leading and (word in ANSWER_WORDS or word in _LEADERS)
+        return toks
 
     def negated(self, toks: list[Tok], start: int, end: int) -> bool:
         if toks[start].key in NEGATORS:
