@@ -57,9 +57,11 @@ def show(result: Evaluation) -> None:
     out.print(Text(f"{result.script} on {result.corpus}"))
     out.print(Text(
         f"right: {result.right}/{result.total} ({result.share_right():.1%})   "
-        f"same intent: {result.intent_right}   confirmations: {result.confirmations}   "
+        f"same intent: {result.intent_right}   confirmations: {result.confirmations}"
+    ))
+    out.print(Text(
         f"opt-out recall: {'-' if recall is None else f'{recall:.1%}'}   "
-        f"harmful: {len(result.harmful)}"
+        f"harmful outcomes: {len(result.harmful)}"
     ))
     out.print(per_intent_table(result))
     mistakes = mistakes_table(result)
