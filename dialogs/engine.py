@@ -208,7 +208,9 @@ class DialogEngine:
             return self._act(intent)
         outcome = self._costly(intent) or ""
         rule = self.script.model.confirm.get(outcome)
-        self._scores.signal("uncertain", f"'{text}' heard as {intent} at {confidence:.2f}")
+        if confidence < max(self.script.model.defaults.confirm_below,
+                            self.script.model.defaults.min_confidence):
+            self._scores.signal("uncertain", f"'{text}' heard as {intent} at {confidence:.2f}")
         if rule is None:
             # No confirmation question in the script: ask the state's question again.
             return self._retry("no_match")
