@@ -179,7 +179,9 @@ def _may_start(tok: Tok, n: int, single: bool, analyser: Analyser) -> bool:
     """Where a cue may start: a one-word answer only where it leads the sentence; in Chinese,
     a one-character cue only as a whole word and nothing inside a question word."""
     if analyser.family != "cmn":
-        return not (single and n == 1 and tok.key in analyser.answer_words and not tok.answer_ok)
+        bare = single and n == 1 and tok.key in analyser.answer_words
+        asking = analyser.asking_cancels_answers and tok.in_question
+        return not (bare and (asking or not tok.answer_ok))
     if tok.in_question_word:
         return False  # 不是 inside 是不是 is a question, not a no
     if n > 1:

@@ -66,6 +66,7 @@ class Analyser(ABC):
     # One-word answers that answer only where they lead the sentence (en "right" in "I'm driving
     # right now" is not a yes); their tokens say so in `answer_ok`.
     answer_words: frozenset[str] = frozenset()
+    asking_cancels_answers = False  # ko: "네?" is "pardon?", not a yes
 
     def warm_up(self) -> float:
         """Load whatever the analyser needs; seconds spent (0 when already loaded)."""

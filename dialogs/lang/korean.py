@@ -61,6 +61,8 @@ def _unrepeat(word: str) -> str:
 class KoreanAnalyser(Analyser):
     family = "ko"
     max_gap = 4
+    answer_words = frozenset({"네", "예", "응"})
+    asking_cancels_answers = True
 
     def warm_up(self) -> float:
         started = time.perf_counter()
