@@ -178,3 +178,14 @@ def test_shipped_corpus_share_right(name: str) -> None:
     script = load_script(name)
     result = evaluate(script, load_corpus(CORPORA / f"{name}.yaml", script))
     assert result.share_right() >= FLOOR.get(name, 0.95), result.share_right()
+
+
+@pytest.mark.parametrize(
+    ("name", "text"),
+    [("ko-dormant-deposit", "네?"), ("cmn-dormant-deposit", "嗯？"),
+     ("cmn-dormant-deposit", "你是做什么的"), ("en-dormant-deposit", "I'm driving right now")],
+)
+def test_a_word_that_only_sounds_like_yes_does_not_confirm_identity(name: str, text: str) -> None:
+    engine = engine_at(name, "greeting")
+    answer(engine, text)
+    assert engine.state != "reason"
