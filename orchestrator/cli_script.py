@@ -6,6 +6,7 @@ Thin on purpose: everything a conversation does is the dialogs engine; this only
 from __future__ import annotations
 
 import sys
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -108,28 +109,57 @@ def check(file: FileArg, as_json: JsonOpt = False) -> None:
 
 @script_app.command("run")
 def run(
+    ctx: typer.Context,
     file: FileArg,
     say: Annotated[
         list[str] | None,
         typer.Option("--say", help='The customer\'s next answer (repeatable; "" is silence).'),
+    ] = None,
+    audio: Annotated[
+        list[Path] | None,
+        typer.Option("--audio", help="A WAV of the customer's next answer, heard by the "
+                     "recogniser as in a call (repeatable; instead of --say)."),
     ] = None,
     var: VarOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Play a whole call with the given answers; when they run out the customer stays silent."""
     engine = DialogEngine(load_script(file), parse_vars(var))
-    result = simulate(engine, say or [])
+    if audio and say:
+        raise UserError("give the answers either as --say text or as --audio files, not both")
+    result = run_audio(ctx, engine, audio) if audio else simulate(engine, say or [])
     if as_json:
         print_json(result)
         return
     for turn in result["turns"]:
         out(f"[cyan]robot:[/] {escape(str(turn['robot']))}")
         if turn["intent"] is not None:
+            hearing = (f" ({turn['confidence']:.2f}{', doubtful' if turn['doubtful'] else ''})"
+                       if "confidence" in turn else "")
             out(
-                f"[green]customer:[/] {escape(turn['customer'] or '(silence)')}  "
+                f"[green]customer:[/] {escape(turn['customer'] or '(silence)')}{hearing}  "
                 f"[dim]→ {turn['intent']}[/]"
             )
     print_score(engine)
+
+
+def run_audio(ctx: typer.Context, engine: DialogEngine, files: list[Path]) -> dict[str, Any]:
+    """Hear each WAV with the script language's model, as in a live call."""
+    import anyio
+
+    from asr_models import VoskEngine, resolve
+    from orchestrator.cli_common import settings_of
+    from orchestrator.script_audio import simulate_audio
+
+    settings = settings_of(ctx)
+    name = settings.asr_model if engine.script.language == "ko" else engine.script.language
+    info = resolve(name, settings.models_dir)
+
+    async def go() -> dict[str, Any]:
+        return await simulate_audio(engine, await VoskEngine.load(info), files)
+
+    with console.status(f"hearing {len(files)} answer(s) with model {info.name}"):
+        return anyio.run(go)
 
 
 def simulate(engine: DialogEngine, answers: list[str]) -> dict[str, Any]:
