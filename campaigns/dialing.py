@@ -51,6 +51,7 @@ class AttemptResult:
 
     outcome: str
     amd: str | None = None
+    amd_cause: str | None = None  # Asterisk's AMDCAUSE (why AMD decided what it did)
     cause: str | None = None
     dialog_outcome: str | None = None
     callback_at: datetime | None = None

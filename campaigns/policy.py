@@ -33,6 +33,8 @@ DEFAULT_RETRY: dict[str, timedelta] = {
     "no_response": timedelta(hours=2),
     "hung_up": timedelta(hours=2),  # the customer hung up mid-dialog
     "callback": timedelta(hours=24),
+    "error": timedelta(hours=1),  # something failed on our side mid-call: not the customer's doing
+    "interrupted": timedelta(hours=1),  # the worker was stopped mid-call
 }
 # Dialog outcomes that end the contact's journey (anything else with an answer is retried).
 FINAL_DIALOG_OUTCOMES = frozenset(

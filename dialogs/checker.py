@@ -275,6 +275,9 @@ class _Rules:
 
     def check_prompts(self) -> None:
         declared = set(self.m.variables)
+        if self.m.apology is not None and ("{" in self.m.apology or not self.m.apology.strip()):
+            # Synthesised once before the first dial so that it cannot fail when it is needed.
+            self.error("apology: must be fixed, non-empty text (no {placeholders})", ("apology",))
         for prompt_id, text in Script(self.m, self.file).prompt_texts():
             owner = prompt_id.split(".")[0]
             state = owner if owner in self.m.states else None

@@ -142,6 +142,9 @@ class ScriptModel(_Strict):
     confirm: dict[str, Confirm] = Field(default_factory=dict)  # costly outcome -> confirmation
     states: dict[str, StateDef]
     scoring: Scoring = Field(default_factory=Scoring)
+    # Said when the call cannot go on (a failure on our side); fixed text, synthesised before the
+    # first dial. None: the built-in line for the script's language (dialogs.script.APOLOGIES).
+    apology: str | None = None
 
     @model_validator(mode="before")
     @classmethod

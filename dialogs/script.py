@@ -30,6 +30,14 @@ def template_fields(template: str) -> set[str]:
     return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
 
 
+# What the robot says before hanging up when something failed on our side mid-call.
+APOLOGIES = {
+    "ko": "죄송합니다. 지금 통화에 문제가 생겨 전화를 끊겠습니다. 다시 연락드리겠습니다.",
+    "cmn": "很抱歉，我们这边出现了问题，稍后再联系您。再见。",
+    "en": "I'm sorry, something went wrong on our side. We will call you back. Goodbye.",
+}
+
+
 class Script:
     """A script that passed `check_script`: read-only data the engine runs."""
 
@@ -48,6 +56,14 @@ class Script:
     @property
     def voice(self) -> str:
         return self.model.voice
+
+    @property
+    def apology(self) -> str:
+        """The closing said after a failure: the script's own, else the language's default."""
+        if self.model.apology:
+            return self.model.apology
+        base = self.model.language.split("-")[0].lower()
+        return APOLOGIES.get(base, APOLOGIES["en"])
 
     @property
     def variables(self) -> list[str]:

@@ -4,15 +4,25 @@ answer, transfer or hang up, and turn it all into the `CallReport` the campaign 
 from __future__ import annotations
 
 import logging
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+
+import anyio
 
 from campaigns.calls import CallReport, LeadDraft
 from campaigns.dialing import AttemptResult, Claim
 from dialogs import DialogError
 from orchestrator.privacy import mask_phone
-from orchestrator.session import CallSession, Conversation, Services
-from telephony.base import AmdStatus, DialOutcome, OriginateRequest, TelephonyBackend
+from orchestrator.session import CallSession, Conversation, Services, describe
+from telephony.base import (
+    AmdStatus,
+    CallHandle,
+    DialOutcome,
+    DialResult,
+    OriginateRequest,
+    TelephonyBackend,
+)
 from telephony.errors import TelephonyError
 
 log = logging.getLogger(__name__)
@@ -26,6 +36,9 @@ class CallPlan:
     transfer_queue: str | None  # the campaign's agent queue (None: leads are queued instead)
     webhook: bool
     ring_timeout_s: float = 30.0
+    caller_id: str | None = None  # "Name <number>" as Asterisk's CallerID; None: the trunk's
+    greet_silent_pickup: bool = True  # AMD's INITIALSILENCE verdict is a person waiting
+    max_transfer_s: float = 3600.0  # how long a transferred call may hold its channel slot
 
 
 def callback_time(hint: str | None, now: datetime) -> datetime | None:
@@ -45,9 +58,14 @@ def summary(conv: Conversation) -> str:
     return f"{head}, outcome {conv.outcome}. Said: {' / '.join(said) or '-'}. Why: {reasons}"
 
 
+Store = Callable[[CallReport], Awaitable[None]]
+
+
 async def place_call(
-    services: Services, backend: TelephonyBackend, claim: Claim, plan: CallPlan
-) -> CallReport:
+    services: Services, backend: TelephonyBackend, claim: Claim, plan: CallPlan, store: Store
+) -> None:
+    """Dial, converse, end the line, and hand the report to `store` (exactly once, also when
+    the call is cancelled mid-dialog: then with what was heard and the outcome `interrupted`)."""
     phone = mask_phone(claim.phone)
     attributes = {k: str(v) for k, v in claim.attributes.items()}
     contact_vars = {**attributes, "name": claim.name or attributes.get("name", "")}
@@ -55,45 +73,95 @@ async def place_call(
         # A contact the script cannot speak to (a missing name, say) is never dialled.
         services.script.resolve_variables(contact_vars)
     except DialogError as exc:
-        return CallReport(AttemptResult("invalid", cause=str(exc)[:300]))
+        return await store(CallReport(AttemptResult("invalid", cause=str(exc)[:300])))
     variables = {"language": services.script.language}
-    request = OriginateRequest(claim.attempt_id, claim.phone, variables, None, plan.ring_timeout_s)
+    request = OriginateRequest(claim.attempt_id, claim.phone, variables, plan.caller_id,
+                               plan.ring_timeout_s)  # fmt: skip
     try:
         handle = await backend.originate(request)
         dial = await handle.result()
     except TelephonyError as exc:
         log.warning("dial %s to %s failed: %s", claim.attempt_id, phone, exc)
-        return CallReport(AttemptResult("failed", cause=str(exc)[:300]))
+        return await store(CallReport(AttemptResult("failed", cause=str(exc)[:300])))
     if dial.outcome is not DialOutcome.ANSWERED:
-        return CallReport(AttemptResult(dial.outcome.value, cause=dial.cause or dial.detail))
+        result = AttemptResult(dial.outcome.value, cause=dial.cause or dial.detail,
+                               amd_cause=dial.amd_cause)  # fmt: skip
+        return await store(CallReport(result))
     answered_at = datetime.now(UTC)
-    if dial.amd is AmdStatus.MACHINE:
-        await handle.hangup()
-        return CallReport(AttemptResult("machine", amd="machine", answered_at=answered_at))
-    conv = await CallSession(
-        services, claim.attempt_id, claim.phone, contact_vars, handle.media
-    ).run()
-    transferred = False
-    if conv.transfer_queue is not None and plan.transfer_queue:
+    if dial.amd is AmdStatus.MACHINE and not _greets_anyway(dial, plan):
+        await _end_line(handle, None, plan, claim.attempt_id)
+        return await store(CallReport(AttemptResult(
+            "machine", amd="machine", amd_cause=dial.amd_cause, answered_at=answered_at)))
+    await _converse(services, claim, contact_vars, handle, dial, answered_at, plan, store)
+
+
+def _greets_anyway(dial: DialResult, plan: CallPlan) -> bool:
+    """AMD calls a line silent for its initial_silence a machine; a person who picks up and
+    waits for us to speak is exactly that, so by default such a line is greeted."""
+    cause = (dial.amd_cause or "").upper()
+    return plan.greet_silent_pickup and cause.startswith("INITIALSILENCE")
+
+
+async def _converse(
+    services: Services, claim: Claim, contact_vars: dict[str, str], handle: CallHandle,
+    dial: DialResult, answered_at: datetime, plan: CallPlan, store: Store,
+) -> None:  # fmt: skip
+    conv = Conversation()
+    try:
+        session = CallSession(services, claim.attempt_id, claim.phone, contact_vars, handle.media)
+        conv = session.conv
+        conv = await session.run()
+    except anyio.get_cancelled_exc_class():
+        with anyio.CancelScope(shield=True):
+            conv.outcome = conv.outcome or "interrupted"
+            conv.error = conv.error or "the worker was stopped mid-call"
+            await store(_report(conv, dial, answered_at, False, plan))
+            with anyio.move_on_after(5):
+                await _end_line(handle, None, plan, claim.attempt_id)
+        raise
+    except Exception as exc:  # the session could not even start: still end the call properly
+        log.exception("call %s could not start its dialog", claim.attempt_id)
+        conv.error = describe(exc)
+    transferred = await _end_line(handle, conv, plan, claim.attempt_id)
+    await store(_report(conv, dial, answered_at, transferred, plan))
+    if transferred:
+        # The customer is now with an agent on one of our trunk channels: the call keeps its
+        # place in the channel limit until that line ends.
+        with anyio.move_on_after(plan.max_transfer_s):
+            await handle.finished()
+
+
+async def _end_line(
+    handle: CallHandle, conv: Conversation | None, plan: CallPlan, attempt_id: str
+) -> bool:
+    """Transfer when the customer asked for a person and a queue exists, else hang up; never
+    raises (a line left open is the worst outcome). True when the transfer was made."""
+    if conv is not None and conv.transfer_queue is not None and plan.transfer_queue:
         try:
             await handle.transfer(plan.transfer_queue)
-            transferred = True
-        except TelephonyError as exc:
-            log.warning("transfer of %s failed, lead queued instead: %s", claim.attempt_id, exc)
-    if not transferred:
+            return True
+        except Exception as exc:
+            log.warning("transfer of %s failed, lead queued instead: %s", attempt_id, exc)
+    try:
         await handle.hangup()
-    return _report(conv, dial.amd, answered_at, transferred, plan)
+    except Exception:
+        log.exception("call %s could not be hung up", attempt_id)
+    return False
 
 
 def _report(
-    conv: Conversation, amd: AmdStatus, answered_at: datetime, transferred: bool, plan: CallPlan
+    conv: Conversation, dial: DialResult, answered_at: datetime, transferred: bool, plan: CallPlan
 ) -> CallReport:
     score = conv.score
-    outcome = conv.outcome or ("hung_up" if conv.hung_up else "no_response")
+    amd = dial.amd
+    outcome = conv.outcome or ("opt_out" if conv.opt_out else "error" if conv.error
+                               else "hung_up" if conv.hung_up else "no_response")  # fmt: skip
     callback_at = callback_time(conv.callback_hint, answered_at) if outcome == "callback" else None
     result = AttemptResult(
         "answered",
         amd=None if amd is AmdStatus.NONE else amd.value,
+        amd_cause=dial.amd_cause,
+        cause=conv.error,
         dialog_outcome=outcome,
         callback_at=callback_at,
         answered_at=answered_at,

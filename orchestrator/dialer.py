@@ -186,9 +186,20 @@ class Dialer:
             await self._db(dialing.release, self.engine, ids)
 
     async def _call(self, claim: Claim) -> None:
+        """One call task: the report is stored as soon as the call has one; the call counts as
+        in flight until its line has ended (a transferred call still holds a trunk channel)."""
+        stored = False
+
+        async def store(report: CallReport) -> None:
+            nonlocal stored
+            if not stored:
+                stored = True
+                with anyio.CancelScope(shield=True):
+                    await self._store(claim, report)
+
         report = CallReport(AttemptResult("failed", cause="internal error"))
         try:
-            report = await place_call(self.svc, self.backend, claim, self.opts.call_plan)
+            await place_call(self.svc, self.backend, claim, self.opts.call_plan, store)
         except anyio.get_cancelled_exc_class():
             report = CallReport(AttemptResult("unknown", cause="the worker stopped mid-call"))
             raise
@@ -197,7 +208,10 @@ class Dialer:
             report = CallReport(AttemptResult("failed", cause=f"{type(exc).__name__}: {exc}"))
         finally:
             with anyio.CancelScope(shield=True):
-                await self._store(claim, report)
+                await store(report)
+                self.stats.in_flight -= 1
+                self._progress()
+                self._wake.set()
 
     async def _store(self, claim: Claim, report: CallReport) -> None:
         try:
@@ -206,7 +220,6 @@ class Dialer:
             log.exception("could not store the outcome of call %s", claim.attempt_id)
             lead_id = None
         r = report.result
-        self.stats.in_flight -= 1
         self.stats.finished += 1
         self.stats.outcomes[r.dialog_outcome or r.outcome] += 1
         self.stats.answered += r.outcome in ("answered", "machine")  # as the report counts
@@ -214,7 +227,6 @@ class Dialer:
         self.stats.opt_outs += report.opt_out
         self.stats.latencies_s.extend(report.extra.get("latencies_s", []))
         self._progress()
-        self._wake.set()
 
     async def _watch_status(self) -> None:
         """`campaign pause` from another terminal stops dialling here within a second."""

@@ -85,7 +85,9 @@ async def build_services(
         await anyio.to_thread.run_sync(write)
 
     recordings = settings.recordings_dir if settings.recordings else None
-    return Services(script, asr, prompts, config, recordings, opt_out)
+    # Synthesised now, so that the apology after a failure mid-call cannot itself fail then.
+    apology = (await prompts.get(PromptSpec(script.apology, script.voice))).pcm
+    return Services(script, asr, prompts, config, recordings, opt_out, apology)
 
 
 def persona_picker(engine: Engine, campaign_id: int) -> Callable[[str], Persona]:

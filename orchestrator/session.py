@@ -62,6 +62,7 @@ class Services:
     config: SessionConfig
     recordings_dir: Path | None = None
     on_opt_out: Callable[[str, str], Awaitable[None]] | None = None  # (attempt id, phone)
+    apology: bytes | None = None  # the script's apology, synthesised before the first dial
 
 
 @dataclass
@@ -76,6 +77,7 @@ class Conversation:
     recording: Path | None = None
     duration_s: float = 0.0
     hung_up: bool = False
+    error: str | None = None  # what failed on our side, if anything (the call still ended well)
 
 
 @dataclass(frozen=True)
@@ -111,6 +113,13 @@ class _Clock:
         return round((anyio.current_time() - self.t0) * self.speed, 3)
 
 
+def describe(exc: BaseException) -> str:
+    """`OperationalError: no such table ...`: the first real error inside any task groups."""
+    while isinstance(exc, BaseExceptionGroup) and exc.exceptions:
+        exc = exc.exceptions[0]
+    return f"{type(exc).__name__}: {exc}"[:300]
+
+
 class CallSession:
     """Runs the dialog of one answered call over its media."""
 
@@ -135,6 +144,22 @@ class CallSession:
         self._pending_reply: tuple[float, float] | None = None  # (eot delay, clock at receipt)
 
     async def run(self) -> Conversation:
+        """Run the dialog. Whatever fails inside it (a prompt that cannot be synthesised, the
+        opt-out write, the recogniser), the caller hears the script's apology and everything heard
+        so far stays in the Conversation; a cancelled call (a second Ctrl-C) keeps it too."""
+        try:
+            await self._dialog()
+        except Exception as exc:  # ExceptionGroup included: a task of the call's group failed
+            self.conv.error = describe(exc)
+            log.exception("call %s failed mid-dialog; ending it politely", self.attempt_id)
+            if self.conv.transfer_queue is None:  # an agent takes over instead
+                await self._apologise()
+        finally:
+            with anyio.CancelScope(shield=True):
+                await self._wrap_up()
+        return self.conv
+
+    async def _dialog(self) -> None:
         send, recv = anyio.create_memory_object_stream[_Input](64)
         cfg = self.svc.config
         async with anyio.create_task_group() as tg:
@@ -145,13 +170,40 @@ class CallSession:
                 self.conv.outcome = self.conv.outcome or "no_response"
                 log.info("call %s reached the maximum length", self.attempt_id)
             tg.cancel_scope.cancel()
-        self.conv.outcome = self.conv.outcome or self.engine.outcome
-        self.conv.score = self.engine.score()
-        self.conv.duration_s = self.clock.now()
+
+    async def _apologise(self) -> None:
+        """The pre-synthesised closing; if even that cannot be played the line is just hung up."""
+        pcm = self.svc.apology
+        if pcm is None or self.media.closed:
+            return
+        start = self.clock.now()
+        try:
+            with anyio.move_on_after(len(pcm) / 16000 / self.svc.config.speed + 2):
+                played = await self.media.play(pcm)
+        except Exception:
+            log.exception("call %s: the apology could not be played", self.attempt_id)
+            return
         if self.recorder is not None:
-            with anyio.CancelScope(shield=True):
-                self.conv.recording = await anyio.to_thread.run_sync(self.recorder.save)
-        return self.conv
+            self.recorder.robot(start, pcm[: played.played_ms * 16])
+        self.conv.turns.append(TurnRecord(
+            "robot", self.svc.script.apology, start, round(start + played.played_ms / 1000, 3),
+            prompt_id="apology", state=self.engine.state,
+        ))  # fmt: skip
+
+    async def _wrap_up(self) -> None:
+        self.conv.outcome = self.conv.outcome or self.engine.outcome
+        try:
+            self.conv.score = self.engine.score()
+        except Exception:
+            log.exception("call %s could not be scored", self.attempt_id)
+        self.conv.duration_s = self.clock.now()
+        if self.recorder is None:
+            return
+        try:
+            self.conv.recording = await anyio.to_thread.run_sync(self.recorder.save)
+        except Exception as exc:  # the transcript and the outcome are kept all the same
+            log.exception("call %s: the recording could not be saved", self.attempt_id)
+            self.conv.error = self.conv.error or f"recording not saved: {exc}"[:300]
 
     # ---- hearing -------------------------------------------------------------------------------
 

@@ -50,6 +50,7 @@ class OriginateRequest:
 class DialResult:
     outcome: DialOutcome
     amd: AmdStatus = AmdStatus.NONE
+    amd_cause: str | None = None  # Asterisk's AMDCAUSE, e.g. "INITIALSILENCE-2500-2500"
     cause: str | None = None  # PBX hang-up cause text, with the SIP code where known
     detail: str | None = None
 
@@ -113,6 +114,11 @@ class CallHandle(Protocol):
         ...
 
     async def hangup(self) -> None: ...
+
+    async def finished(self) -> None:
+        """Return when the line has ended: after a transfer, when the customer or the agent
+        hangs up (until then the call still holds a trunk channel)."""
+        ...
 
 
 class TelephonyBackend(Protocol):

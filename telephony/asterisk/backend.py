@@ -169,7 +169,7 @@ class AsteriskBackend:
         if call.amd_expected and not call.amd_seen.is_set():
             with anyio.move_on_after(1.0):  # the UserEvent precedes AudioSocket in the dialplan
                 await call.amd_seen.wait()
-        call.decide(DialResult(DialOutcome.ANSWERED, amd=call.amd))
+        call.decide(DialResult(DialOutcome.ANSWERED, amd=call.amd, amd_cause=call.amd_cause))
         tg.cancel_scope.cancel()
 
     async def _await_events(self, call: AsteriskCall, tg: TaskGroup) -> None:
@@ -177,7 +177,7 @@ class AsteriskBackend:
         grace = self.config.cause_grace_s
         if call.answered_by_pbx:
             await anyio.sleep(grace)  # its AudioSocket connection may still be on its way
-            call.decide(DialResult(DialOutcome.ANSWERED, amd=call.amd,
+            call.decide(DialResult(DialOutcome.ANSWERED, amd=call.amd, amd_cause=call.amd_cause,
                                    detail="hung up before the audio connected"))  # fmt: skip
         else:
             with anyio.move_on_after(grace):

@@ -59,6 +59,7 @@ class AsteriskCall:
         self._deadline = result_deadline_s
         self.evidence = DialEvidence()
         self.amd = AmdStatus.NONE
+        self.amd_cause: str | None = None
         self.amd_expected = False  # the dialplan runs AMD for this call (OUTREACH_AMD != no)
         self.amd_seen = anyio.Event()
         self.hung_up = anyio.Event()
@@ -89,6 +90,7 @@ class AsteriskCall:
             self.ended.set()
         elif name == "UserEvent" and event.get("UserEvent") == "OutreachAmd":
             self.amd = amd_status(event)
+            self.amd_cause = event.get("Cause") or None
             self.amd_seen.set()
         elif name == "UserEvent" and event.get("UserEvent") == "OutreachAgentAnswered":
             self.agent_answered.set()
@@ -130,6 +132,10 @@ class AsteriskCall:
         await self._control("setvar", {"Variable": "OUTREACH_QUEUE", "Value": queue})
         await self._control("setvar", {"Variable": "OUTREACH_NEXT", "Value": "queue"})
         await self.audio.hangup()
+
+    async def finished(self) -> None:
+        """Until the channel's Hangup event (a transferred call lives on with the agent)."""
+        await self.hung_up.wait()
 
     async def hangup(self) -> None:
         """End the call: closing our AudioSocket makes the dialplan hang up (no AMI needed);

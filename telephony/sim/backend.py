@@ -85,6 +85,9 @@ class SimCall:
         if self.link is not None:
             self.link.close("transfer")
 
+    async def finished(self) -> None:
+        """The simulation has no agent leg: a transferred call ends with our side of it."""
+
     async def hangup(self) -> None:
         if self.link is not None:
             self.link.close("robot")
