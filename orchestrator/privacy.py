@@ -5,8 +5,14 @@ from __future__ import annotations
 import logging
 import re
 
-# 9+ digits, optionally split by "-" or " ": phone numbers; ISO dates and times are left alone.
-_PHONE = re.compile(r"(?<![\d:])(?!\d{4}-\d\d-\d\d)\+?\d(?:[\- ]?\d){8,}")
+# 9+ digits, optionally split by "-" or " ": phone numbers; ISO dates and times are left alone,
+# and so are digits inside identifiers (UUIDs, hex ids, names_with_digits).
+_HEX = "[0-9a-fA-F]"
+_UUID = rf"{_HEX}{{8}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{4}}-{_HEX}{{12}}"
+_PHONE = re.compile(
+    rf"(?P<id>(?<![\w-]){_UUID}(?![\w-]))"
+    r"|(?<![\w:\-])(?!\d{4}-\d\d-\d\d)\+?\d(?:[\- ]?\d){8,}(?![\w\-])"
+)
 
 
 def mask_phone(phone: str) -> str:
@@ -18,7 +24,10 @@ def mask_phone(phone: str) -> str:
 
 
 def _mask_all(text: str) -> str:
-    return _PHONE.sub(lambda m: mask_phone(re.sub(r"[\- ]", "", m.group())), text)
+    def one(m: re.Match[str]) -> str:
+        return m.group() if m.group("id") else mask_phone(re.sub(r"[\- ]", "", m.group()))
+
+    return _PHONE.sub(one, text)
 
 
 class MaskPhones(logging.Filter):
@@ -27,6 +36,13 @@ class MaskPhones(logging.Filter):
     def filter(self, record: logging.LogRecord) -> bool:
         record.msg = _mask_all(record.getMessage())
         record.args = None
+        if record.exc_info and not record.exc_text:
+            # The traceback is text too: an exception's message often carries the number.
+            record.exc_text = _mask_all(logging.Formatter().formatException(record.exc_info))
+        elif record.exc_text:
+            record.exc_text = _mask_all(record.exc_text)
+        if record.stack_info:
+            record.stack_info = _mask_all(record.stack_info)
         return True
 
 

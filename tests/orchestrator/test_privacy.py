@@ -25,3 +25,23 @@ def test_every_log_record_has_its_phone_numbers_masked() -> None:
         assert secret not in text
     assert "+82******5678" in text and "2026-03-04 10:00" in text and "1234 ms" in text
     assert mask_phone("+8613812345678") == "+86*******5678"
+
+
+def test_tracebacks_are_masked_and_call_ids_keep_their_digits() -> None:
+    out = io.StringIO()
+    handler = logging.StreamHandler(out)
+    handler.addFilter(MaskPhones())
+    log = logging.getLogger("test.privacy.tb")
+    log.addHandler(handler)
+    call_id = "d66a3968-a93f-44b8-a69d-a8e058804444"
+    digits_id = "12345678-1234-1234-1234-123456789012"
+    try:
+        try:
+            raise RuntimeError("could not dial +821012345678")
+        except RuntimeError:
+            log.exception("call %s / %s failed", call_id, digits_id)
+    finally:
+        log.removeHandler(handler)
+    text = out.getvalue()
+    assert "Traceback" in text and "821012345678" not in text and "+82******5678" in text
+    assert call_id in text and digits_id in text, text
