@@ -3,6 +3,7 @@ both placed by call time so that QA hears the conversation as it happened."""
 
 from __future__ import annotations
 
+import os
 import wave
 from pathlib import Path
 
@@ -39,8 +40,10 @@ class Recorder:
         frames = bytearray(n * 2)  # interleave 16-bit samples: L0 R0 L1 R1 ...
         frames[0::4], frames[1::4] = left[0::2], left[1::2]
         frames[2::4], frames[3::4] = right[0::2], right[1::2]
-        self.path.parent.mkdir(parents=True, exist_ok=True)
-        with wave.open(str(self.path), "wb") as w:
+        # Customers' voices: readable by this user only (the folder too).
+        self.path.parent.mkdir(mode=0o700, parents=True, exist_ok=True)
+        fd = os.open(self.path, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+        with os.fdopen(fd, "wb") as f, wave.open(f, "wb") as w:
             w.setnchannels(2)
             w.setsampwidth(2)
             w.setframerate(RATE)
