@@ -177,11 +177,14 @@ class CallSession:
         if pcm is None or self.media.closed:
             return
         start = self.clock.now()
+        played = None
         try:
             with anyio.move_on_after(len(pcm) / 16000 / self.svc.config.speed + 2):
                 played = await self.media.play(pcm)
         except Exception:
             log.exception("call %s: the apology could not be played", self.attempt_id)
+            return
+        if played is None:  # the line stopped taking audio: nothing more to record
             return
         if self.recorder is not None:
             self.recorder.robot(start, pcm[: played.played_ms * 16])
