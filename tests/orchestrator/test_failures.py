@@ -14,7 +14,6 @@ import time
 from pathlib import Path
 from typing import Any
 
-import anyio
 import pytest
 import sqlalchemy as sa
 
@@ -24,11 +23,10 @@ from dialogs import load_script
 from dialogs.tts import PromptCache, PromptSpec, Pyttsx3Engine
 from orchestrator.cli import app
 from orchestrator.runtime import build_services
-from orchestrator.session import CallSession, SessionConfig
+from orchestrator.session import SessionConfig
 from orchestrator.settings import load_settings
-from telephony.sim import MediaLink
 from tests.orchestrator.helpers import cli, runner
-from tests.orchestrator.test_session import press_keys
+from tests.orchestrator.test_session import keyed_call
 
 OUTREACH = str(Path(sys.executable).parent / "outreach")
 SCRIPT = "ko-dormant-deposit"
@@ -112,15 +110,7 @@ async def test_a_failed_opt_out_write_keeps_the_opt_out_and_apologises(tmp_path:
     settings = load_settings(home=tmp_path, recordings=False)
     broken = sa.create_engine(f"sqlite:///{tmp_path / 'no-tables.db'}")  # a database gone wrong
     services = await build_services(settings, broken, SCRIPT, SessionConfig(speed=4))
-    link = MediaLink(speed=4)
-    async with anyio.create_task_group() as tg:
-        tg.start_soon(link.run)
-        tg.start_soon(press_keys, link.customer, ["1", "9"])  # yes it's me; never call again
-        session = CallSession(services, "a1", "+821012345678", {"name": "김민수"}, link.robot)
-        with anyio.fail_after(60):
-            conv = await session.run()
-        link.close("robot")
-        tg.cancel_scope.cancel()
+    conv = await keyed_call(services, ["1", "9"])  # yes it's me; never call again
     broken.dispose()
     said = [t.text for t in conv.turns if t.speaker == "customer"]
     assert said == ["DTMF 1", "DTMF 9"]

@@ -4,22 +4,31 @@ from __future__ import annotations
 
 import io
 import logging
+from collections.abc import Iterator
+from contextlib import contextmanager
 
 from orchestrator.privacy import MaskPhones, mask_phone
 
 
-def test_every_log_record_has_its_phone_numbers_masked() -> None:
+@contextmanager
+def masked_log(name: str) -> Iterator[tuple[logging.Logger, io.StringIO]]:
+    """A logger whose records go, through the MaskPhones filter, into the yielded buffer."""
     out = io.StringIO()
     handler = logging.StreamHandler(out)
     handler.addFilter(MaskPhones())
-    log = logging.getLogger("test.privacy")
+    log = logging.getLogger(name)
     log.addHandler(handler)
     log.setLevel(logging.INFO)
     try:
-        log.info("dial %s failed; retry %s at 2026-03-04 10:00", "+821012345678", "010-9876-5432")
-        log.info("mainland mobile 13812345678 answered after 1234 ms")
+        yield log, out
     finally:
         log.removeHandler(handler)
+
+
+def test_every_log_record_has_its_phone_numbers_masked() -> None:
+    with masked_log("test.privacy") as (log, out):
+        log.info("dial %s failed; retry %s at 2026-03-04 10:00", "+821012345678", "010-9876-5432")
+        log.info("mainland mobile 13812345678 answered after 1234 ms")
     text = out.getvalue()
     for secret in ("821012345678", "9876", "38123"):
         assert secret not in text
@@ -28,20 +37,13 @@ def test_every_log_record_has_its_phone_numbers_masked() -> None:
 
 
 def test_tracebacks_are_masked_and_call_ids_keep_their_digits() -> None:
-    out = io.StringIO()
-    handler = logging.StreamHandler(out)
-    handler.addFilter(MaskPhones())
-    log = logging.getLogger("test.privacy.tb")
-    log.addHandler(handler)
     call_id = "d66a3968-a93f-44b8-a69d-a8e058804444"
     digits_id = "12345678-1234-1234-1234-123456789012"
-    try:
+    with masked_log("test.privacy.tb") as (log, out):
         try:
             raise RuntimeError("could not dial +821012345678")
         except RuntimeError:
             log.exception("call %s / %s failed", call_id, digits_id)
-    finally:
-        log.removeHandler(handler)
     text = out.getvalue()
     assert "Traceback" in text and "821012345678" not in text and "+82******5678" in text
     assert call_id in text and digits_id in text, text
