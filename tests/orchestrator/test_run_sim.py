@@ -17,7 +17,7 @@ def test_every_persona_ends_as_it_should_on_sim(tmp_path: Path) -> None:
                    "--json")  # fmt: skip
     assert imported["imported"] == len(EXPECTED)
     phones = {p: f"+82105555{1000 + i}" for i, p in enumerate(EXPECTED)}
-    summary = cli(home, "run", "sim1", "--telephony", "sim", "--until-done", "--speed", "4",
+    summary = cli(home, "run", "sim1", "--telephony", "sim", "--until-done", "--speed", "2",
                   "--json")  # fmt: skip
     assert summary["dialled"] == summary["finished"] == len(EXPECTED)
     assert summary["stopped_by"] == "done"
