@@ -48,8 +48,30 @@ def _render(engine: object, text: str, out: str) -> bool:
         engine.save_to_file(text, out)  # type: ignore[attr-defined]
         engine.runAndWait()  # type: ignore[attr-defined]  # queued files are lost otherwise
         _espeak.Synchronize()
-        if Path(out).is_file() and Path(out).stat().st_size > 44:
+        if _written(Path(out)):
             return True
+    return False
+
+
+def _written(path: object, wait_s: float = 5.0) -> bool:
+    """The WAV is whole: its header (written first, with the data size) matches the file.
+    Synchronize() has been seen to return while espeak's thread was still writing, and exiting
+    then cut the prompt short (a 0.83 s word came out 0.57 s)."""
+    import time
+    import wave
+    from pathlib import Path
+
+    file = Path(str(path))
+    deadline = time.monotonic() + wait_s
+    while time.monotonic() < deadline:
+        try:
+            with wave.open(str(file)) as f:
+                expected = f.getnframes() * f.getsampwidth() * f.getnchannels()
+            if expected > 0 and file.stat().st_size >= 44 + expected:
+                return True
+        except (OSError, EOFError, wave.Error):
+            pass  # not there yet, or the header is still being written
+        time.sleep(0.02)
     return False
 
 
