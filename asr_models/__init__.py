@@ -27,7 +27,16 @@ from asr_models.listener import (
     TurnListener,
     Utterance,
 )
-from asr_models.registry import ModelInfo, check_layout, install, list_models, resolve
+from asr_models.registry import (
+    ModelInfo,
+    check_layout,
+    install,
+    language_family,
+    list_models,
+    recogniser_for,
+    require_recogniser,
+    resolve,
+)
 from asr_models.results import Result, Word
 from asr_models.transcribe import Transcript, transcribe_file, transcribe_pcm
 from asr_models.vad import GateStep, VadConfig, VoiceGate
@@ -60,10 +69,13 @@ __all__ = [
     "Word",
     "check_layout",
     "install",
+    "language_family",
     "list_models",
     "load_capacity",
     "read_wav",
     "realtime_streams",
+    "recogniser_for",
+    "require_recogniser",
     "resample",
     "resolve",
     "save_capacity",

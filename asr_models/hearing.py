@@ -3,8 +3,10 @@
 `hear_pcm` feeds a whole answer through the same TurnListener a call uses (20 ms frames at 8 kHz,
 then silence so the turn can end) and says how sure the hearing is. `doubtful` is set when the
 text is not one of the expected phrases, when the turn broke into several utterances, or when the
-mean word confidence is under `doubt_below`. The Korean model has no [unk] word, so a grammar
-hearing can be confidently wrong; the dialog confirms costly outcomes heard with doubt.
+mean word confidence is under `doubt_below`: the script's `defaults.confirm_below`, the one doubt
+threshold the dialog engine also confirms costly outcomes under (docs/dialogs.md). The Korean
+model has no [unk] word, so a grammar hearing can be confidently wrong; the dialog confirms
+costly outcomes heard with doubt.
 """
 
 from __future__ import annotations
@@ -19,7 +21,6 @@ from asr_models.vosk_engine import VoskEngine
 
 FRAME = 320  # 20 ms at 8 kHz, 16-bit
 TRAILING_SILENCE_S = 1.0
-DOUBT_BELOW = 0.6
 
 
 @dataclass(frozen=True, slots=True)
@@ -34,9 +35,9 @@ class Hearing:
 
 
 async def hear_pcm(engine: VoskEngine, pcm: Pcm, grammar: Sequence[str] | None,
-                   config: TurnConfig | None = None,
-                   doubt_below: float = DOUBT_BELOW) -> Hearing:
-    """The caller's answer in `pcm` as a live call would hear it with `grammar`."""
+                   doubt_below: float, config: TurnConfig | None = None) -> Hearing:
+    """The caller's answer in `pcm` as a live call would hear it with `grammar`; `doubt_below` is
+    the script's `defaults.confirm_below`."""
     audio = resample(pcm, TELEPHONY_RATE).data + bytes(int(TRAILING_SILENCE_S * TELEPHONY_RATE) * 2)
     listener = TurnListener(engine.open_stream(TELEPHONY_RATE), TELEPHONY_RATE, config)
     listener.expect(list(grammar) if grammar else None)

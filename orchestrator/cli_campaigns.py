@@ -7,12 +7,20 @@ from typing import Annotated, Any
 
 import typer
 
+from asr_models import require_recogniser
 from campaigns import dialing, repo
 from campaigns.db import session
 from campaigns.models import Campaign
 from campaigns.policy import DEFAULT_DAYS, DEFAULT_WINDOW, zone
 from dialogs import load_script
-from orchestrator.cli_common import UserError, console, engine_of, print_json, print_table
+from orchestrator.cli_common import (
+    UserError,
+    console,
+    engine_of,
+    print_json,
+    print_table,
+    settings_of,
+)
 
 campaign_app = typer.Typer(help="Create and manage campaigns.", no_args_is_help=True)
 
@@ -84,7 +92,11 @@ def create(
         transfer_queue=queue,
     )
     repo.validate_spec(spec)
-    load_script(script)  # a script that does not load is refused now, not at the first call
+    # A script that does not load, or whose language nothing installed can hear, is refused now,
+    # not at the first answered call.
+    language = load_script(script).language
+    settings = settings_of(ctx)
+    require_recogniser(language, settings.models_dir, settings.asr_model)
     with session(engine_of(ctx)) as s:
         c = repo.create_campaign(s, spec)
     if as_json:

@@ -14,11 +14,13 @@ from rich.live import Live
 from rich.table import Table
 from sqlalchemy.engine import Engine
 
+from asr_models import require_recogniser
 from campaigns import leads, qa
 from campaigns.db import session
 from campaigns.models import Lead
 from campaigns.policy import zone
 from campaigns.repo import get_campaign, get_campaign_by_name
+from dialogs import load_script
 from orchestrator.cli_campaigns import campaign_app
 from orchestrator.cli_common import (
     UserError,
@@ -85,7 +87,10 @@ def run(
     if speed <= 0:
         raise UserError("--speed must be above 0")
     with session(engine_of(ctx)) as s:
-        status = get_campaign_by_name(s, campaign).status
+        found = get_campaign_by_name(s, campaign)
+        status, script_ref = found.status, found.script_ref
+    # Nothing is dialled when no installed recogniser can hear the script's language.
+    require_recogniser(load_script(script_ref).language, settings.models_dir, settings.asr_model)
     if status != "active" and not as_json:
         console.print(f"campaign {campaign} is {status}: nothing is dialled until "
                       f"`outreach campaign resume {campaign}`", markup=False)  # fmt: skip

@@ -14,7 +14,7 @@ import anyio
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from asr_models import VoskEngine, load_capacity, resolve
+from asr_models import VoskEngine, load_capacity, require_recogniser, resolve
 from campaigns.calls import OPT_OUT_REASON
 from campaigns.db import write_connection
 from campaigns.dnc import add_dnc_rows
@@ -73,7 +73,9 @@ async def build_services(
     script = load_script(script_ref)
     # The intent matcher's tokenizer (kiwipiepy for Korean: seconds) loads now, not in a call.
     await anyio.to_thread.run_sync(warm_up, script.language)
-    info = resolve(settings.asr_model, settings.models_dir)
+    # The configured model when it hears the script's language, else one installed that does.
+    hears = require_recogniser(script.language, settings.models_dir, settings.asr_model)
+    info = resolve(hears.name, settings.models_dir)
     asr = await VoskEngine.load(info)
     prompts = prompt_cache(settings)
 

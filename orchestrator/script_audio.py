@@ -37,7 +37,8 @@ async def simulate_audio(engine: DialogEngine, asr: VoskEngine, files: list[Path
         file: Path | None = None
         if audio:
             file = files[len(files) - len(audio)]
-            hearing = await hear_pcm(asr, audio.pop(0), grammar_of(commands, []) or None)
+            hearing = await hear_pcm(asr, audio.pop(0), grammar_of(commands, []) or None,
+                                     engine.script.model.defaults.confirm_below)
         t += 5.0
         event: Event = (Utterance(hearing.text, hearing.confidence, t, hearing.doubtful)
                         if hearing is not None and hearing.text else Silence(t))

@@ -47,3 +47,24 @@ def test_a_bad_wav_is_one_line_error(tmp_path: Path) -> None:
                           capture_output=True, text=True, timeout=120)
     assert done.returncode != 0 and "Traceback" not in done.stderr
     assert "bad.wav" in done.stderr and len(done.stderr.strip().splitlines()) == 1
+
+
+def test_hearing_doubts_under_the_scripts_one_threshold(tmp_path: Path) -> None:
+    # espeak-ng's 예 is heard as 네 at about 0.84: sure enough under the bundled 0.6, doubtful
+    # once the script's `defaults.confirm_below` (the one doubt setting) is raised above it.
+    scripts = Path(__file__).resolve().parents[2] / "dialogs" / "scripts"
+    bundled = scripts / "ko-dormant-deposit.yaml"
+    strict = tmp_path / "strict.yaml"
+    strict.write_text(bundled.read_text(encoding="utf-8").replace(
+        "confirm_below: 0.6", "confirm_below: 0.95"), encoding="utf-8")
+    wav = say_to(tmp_path, "예")
+    code, output = run(tmp_path, "--audio", str(wav), "--json")
+    assert code == 0, output
+    first = json.loads(output)["turns"][0]
+    assert first["intent"] == "yes" and 0.6 <= first["confidence"] < 0.95
+    assert first["doubtful"] is False
+    done = CliRunner().invoke(app, ["--home", str(tmp_path / "home"), "script", "run",
+                                    str(strict), "--var", "name=김민수", "--audio", str(wav),
+                                    "--json"])
+    assert done.exit_code == 0, done.output
+    assert json.loads(done.output)["turns"][0]["doubtful"] is True
