@@ -75,6 +75,8 @@ class Attempt(SQLModel, table=True):
         sa.Index("ix_attempt_campaign", "campaign_id", "started_at"),
         sa.Index("ix_attempt_worker_open", "worker_id", "outcome"),
         sa.Index("ix_attempt_open", "outcome", "lease_until"),
+        sa.Index("ix_attempt_started", "started_at"),  # QA search across campaigns, newest first
+        sa.Index("ix_attempt_phone", "phone"),
     )
     id: str = Field(primary_key=True)  # UUID: AMI ChannelId and AudioSocket UUID
     campaign_id: int = Field(foreign_key="campaign.id")
@@ -116,8 +118,44 @@ class Turn(SQLModel, table=True):
     state: str | None = None
 
 
+class QaMark(SQLModel, table=True):
+    """A QA reviewer's verdict on one call; a call's latest mark is its current one."""
+
+    __tablename__ = "qa_mark"
+    __table_args__ = (sa.Index("ix_qa_mark_attempt", "attempt_id", "id"),)
+    id: int | None = Field(default=None, primary_key=True)
+    attempt_id: str = Field(foreign_key="attempt.id")
+    reviewer: str
+    verdict: str  # pass | fail
+    tags: str = ""  # ",tag1,tag2," so a tag is found with LIKE '%,tag,%' on both backends
+    comment: str | None = None
+    created_at: datetime
+
+
+class PlaybackAudit(SQLModel, table=True):
+    """Who listened to which call's recording, and when (kept for the bank's auditors)."""
+
+    __tablename__ = "playback_audit"
+    __table_args__ = (sa.Index("ix_playback_at", "at"), sa.Index("ix_playback_call", "attempt_id"))
+    id: int | None = Field(default=None, primary_key=True)
+    user: str
+    attempt_id: str = Field(foreign_key="attempt.id")
+    at: datetime
+
+
 class Lead(SQLModel, table=True):
-    __table_args__ = (sa.Index("ix_lead_queue", "status", "priority", "created_at"),)
+    __table_args__ = (
+        sa.Index("ix_lead_queue", "status", "priority", "created_at"),
+        # One lead at a time per agent, enforced by the database (two tabs, two requests at once).
+        sa.Index(
+            "ux_lead_one_claim_per_agent",
+            "agent_id",
+            unique=True,
+            sqlite_where=sa.text("status = 'claimed'"),
+            postgresql_where=sa.text("status = 'claimed'"),
+        ),
+        sa.Index("ix_lead_callback_agent", "callback_agent_id", "status"),
+    )
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")
     contact_id: int = Field(foreign_key="contact.id")
@@ -133,6 +171,9 @@ class Lead(SQLModel, table=True):
     status: str = "queued"
     agent_id: str | None = None
     claimed_at: datetime | None = None
+    lease_until: datetime | None = None  # a claim not renewed by then goes back to the queue
+    # A callback kept with the agent who booked it (VICIdial USERONLY); None = the shared queue.
+    callback_agent_id: str | None = None
     result: str | None = None  # sold | no_sale | callback | unreachable
     note: str | None = None
     callback_at: datetime | None = None

@@ -13,6 +13,7 @@ from rich.text import Text
 from orchestrator import (
     cli_campaigns,
     cli_contacts,
+    cli_leads,
     cli_run,
     cli_script,
     cli_speech,
@@ -46,7 +47,8 @@ def _global(
     privacy.install(os.environ.get("OUTREACH_LOG_LEVEL", "WARNING").upper())
 
 
-for module in (cli_campaigns, cli_contacts, cli_run, cli_script, cli_speech, cli_telephony):
+_MODULES = (cli_campaigns, cli_contacts, cli_leads, cli_run, cli_script, cli_speech, cli_telephony)
+for module in _MODULES:
     module.register(app)
 
 

@@ -64,6 +64,17 @@ def engine_of(ctx: typer.Context) -> Engine:
     return opts.engine
 
 
+def campaign_id_in(engine: Engine, name: str) -> int:
+    """The id of the campaign named `name` (NotFound says how to list them)."""
+    from campaigns.db import session
+    from campaigns.repo import get_campaign_by_name
+
+    with session(engine) as s:
+        cid = get_campaign_by_name(s, name).id
+    assert cid is not None
+    return cid
+
+
 def print_json(value: Any) -> None:
     """JSON for scripts: plain stdout, UTF-8, no rich markup or wrapping."""
     sys.stdout.write(json.dumps(value, ensure_ascii=False, default=str, indent=2) + "\n")

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -12,29 +11,27 @@ import anyio
 import typer
 from rich.live import Live
 from rich.table import Table
-from sqlalchemy.engine import Engine
 
 from asr_models import require_recogniser
 from campaigns import leads, qa
 from campaigns.db import session
-from campaigns.models import Lead
-from campaigns.policy import zone
-from campaigns.repo import get_campaign, get_campaign_by_name
+from campaigns.repo import get_campaign_by_name
 from dialogs import load_script
 from orchestrator.cli_campaigns import campaign_app
 from orchestrator.cli_common import (
     UserError,
+    campaign_id_in,
     console,
     engine_of,
     print_json,
     print_table,
     settings_of,
 )
+from orchestrator.cli_leads import leads_app
 from orchestrator.dialer import RunStats
 from orchestrator.running import RunRequest, run_campaign
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-leads_app = typer.Typer(help="The tele-sales lead queue.", no_args_is_help=True)
 calls_app = typer.Typer(help="Calls and transcripts, for QA.", no_args_is_help=True)
 
 
@@ -106,87 +103,6 @@ def run(
 
 def _campaign_id(ctx: typer.Context, name: str | None) -> int | None:
     return None if name is None else _campaign_id_in(engine_of(ctx), name)
-
-
-@leads_app.command("list")
-def leads_list(
-    ctx: typer.Context,
-    campaign: Annotated[str | None, typer.Option(help="Only this campaign.")] = None,
-    status: Annotated[str | None, typer.Option(help="queued, claimed, transferred, done.")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Leads in the order agents get them: hot before warm, higher score and older first."""
-    rows = leads.list_leads(engine_of(ctx), _campaign_id(ctx, campaign), status)
-    if as_json:
-        print_json(rows)
-        return
-    print_table(
-        "Leads",
-        ["id", "tier", "grade", "score", "status", "callback", "name", "phone", "agent",
-         "summary"],
-        [(r["id"], r["tier"], r["grade"], r["score"], r["status"], (r["callback_at"] or "")[:16],
-          r["name"], r["phone"], r["agent_id"], r["summary"][:60]) for r in rows],
-    )  # fmt: skip
-
-
-@leads_app.command("next")
-def leads_next(
-    ctx: typer.Context,
-    agent: Annotated[str, typer.Option("--agent", help="Your agent id.")],
-    campaign: Annotated[str | None, typer.Option(help="Only this campaign.")] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Take the best waiting lead (no other agent can get it)."""
-    lead = leads.next_lead(engine_of(ctx), agent, _campaign_id(ctx, campaign))
-    if as_json:
-        print_json(lead)
-        return
-    if lead is None:
-        console.print("no lead is waiting")
-        return
-    print_table(f"Lead {lead['id']} for {agent}", ["field", "value"], list(lead.items()))
-
-
-def _parse_moment(text: str | None, tz: str) -> datetime | None:
-    """ISO 8601; without an offset it is read in `tz` (the campaign's zone), as `campaign due`."""
-    if text is None:
-        return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise UserError(f"{text!r} is not ISO 8601, e.g. 2026-03-05T15:00:00+09:00") from exc
-    return (moment if moment.tzinfo else moment.replace(tzinfo=zone(tz))).astimezone(UTC)
-
-
-@leads_app.command("done")
-def leads_done(
-    ctx: typer.Context,
-    lead_id: int,
-    result: Annotated[str, typer.Option(help="sold, no_sale, callback or unreachable.")],
-    note: Annotated[str | None, typer.Option(help="A note for the record.")] = None,
-    at: Annotated[
-        str | None,
-        typer.Option("--at", help="Callback time (ISO 8601; no offset: the campaign's zone)."),
-    ] = None,
-    agent: Annotated[
-        str | None,
-        typer.Option("--agent", help="Your agent id (refused if another agent holds it)."),
-    ] = None,
-    as_json: JsonOpt = False,
-) -> None:
-    """Record what came of a lead; a callback returns it to the queue at --at."""
-    engine = engine_of(ctx)
-    with session(engine) as s:
-        lead = s.get(Lead, lead_id)
-        if lead is None:
-            raise UserError(f"no lead {lead_id}; `outreach leads list` shows the queue")
-        tz = get_campaign(s, lead.campaign_id).time_zone
-    when = _parse_moment(at, tz)
-    row = leads.finish_lead(engine, lead_id, result, note, when, agent_id=agent)
-    if as_json:
-        print_json(row)
-    else:
-        console.print(f"lead {lead_id}: {row['status']} ({result})", markup=False)
 
 
 @leads_app.command("push")
@@ -366,15 +282,10 @@ def demo(
     )
 
 
-def _campaign_id_in(engine: Engine, name: str) -> int:
-    with session(engine) as s:
-        cid = get_campaign_by_name(s, name).id
-    assert cid is not None
-    return cid
+_campaign_id_in = campaign_id_in
 
 
 def register(app: typer.Typer) -> None:
     app.command("run")(run)
     app.command("demo")(demo)
-    app.add_typer(leads_app, name="leads")
     app.add_typer(calls_app, name="calls")

@@ -8,10 +8,11 @@ from __future__ import annotations
 
 import os
 import tomllib
+from datetime import timedelta
 from pathlib import Path
 from typing import Any, Literal
 
-from pydantic import SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
     BaseSettings,
     PydanticBaseSettingsSource,
@@ -57,6 +58,8 @@ class Settings(BaseSettings):
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
     worker_id: str | None = None
+    # An agent's claim on a lead lapses (the lead goes back to the queue) unless renewed within.
+    lead_lease_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
 
     @property
     def db_url(self) -> str:
@@ -64,6 +67,10 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'outreach.db').resolve()}"
+
+    @property
+    def lead_lease(self) -> timedelta:
+        return timedelta(minutes=self.lead_lease_minutes)
 
     @property
     def prompt_cache_dir(self) -> Path:

@@ -91,13 +91,14 @@ def test_lead_queue_order_and_results(db_url: str) -> None:
     first = next_lead(engine, "agent-1", now=T0)
     assert first is not None and (first["score"], first["agent_id"]) == (53, "agent-1")
     with pytest.raises(InvalidInput, match="--at"):
-        finish_lead(engine, first["id"], "callback")
+        finish_lead(engine, first["id"], "callback", agent_id="agent-1")
     later = T0 + timedelta(hours=2)
-    finish_lead(engine, first["id"], "callback", callback_at=later, now=T0)
+    finish_lead(engine, first["id"], "callback", callback_at=later, now=T0, agent_id="agent-1",
+                shared=True)
     # Before its time the callback lead waits; after it, it is first again.
     assert (next_lead(engine, "agent-2", now=T0) or {}).get("score") == 50
-    assert (next_lead(engine, "agent-2", now=later) or {}).get("score") == 53
-    done = finish_lead(engine, first["id"], "sold", note="opened a deposit")
+    assert (next_lead(engine, "agent-3", now=later) or {}).get("score") == 53
+    done = finish_lead(engine, first["id"], "sold", note="opened a deposit", agent_id="agent-3")
     assert done["status"] == "done" and done["result"] == "sold"
 
 
@@ -110,6 +111,7 @@ def test_two_agents_never_get_the_same_lead(db_url: str) -> None:
         while (lead := next_lead(engine, name, now=T0)) is not None:
             with lock:
                 got.append(lead["id"])
+            finish_lead(engine, lead["id"], "sold", agent_id=name, now=T0)
 
     threads = [threading.Thread(target=agent, args=(f"a{i}",)) for i in range(4)]
     for t in threads:
@@ -142,7 +144,10 @@ def test_agent_ownership_notes_and_callback_times(db_url: str) -> None:
     with pytest.raises(InvalidInput, match="held by agent 'kim'"):
         finish_lead(engine, held["id"], "sold", agent_id="lee", now=T0)
     with pytest.raises(InvalidInput, match="in the past"):
-        finish_lead(engine, held["id"], "callback", callback_at=T0 - timedelta(hours=1), now=T0)
+        finish_lead(
+            engine, held["id"], "callback", callback_at=T0 - timedelta(hours=1), now=T0,
+            agent_id="kim",
+        )  # fmt: skip
     with pytest.raises(InvalidInput, match="--result callback"):
         finish_lead(engine, held["id"], "sold", callback_at=T0 + timedelta(hours=1), now=T0)
     later = T0 + timedelta(hours=1)

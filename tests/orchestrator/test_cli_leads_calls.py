@@ -51,7 +51,7 @@ def test_lead_queue_commands(sqlite_url: str) -> None:
     assert second["id"] != got["id"]
     assert json.loads(run(sqlite_url, "leads", "next", "--agent", "park", "--json")) is None
     done = json.loads(run(sqlite_url, "leads", "done", str(got["id"]), "--result", "sold",
-                          "--note", "opened", "--json"))  # fmt: skip
+                          "--note", "opened", "--agent", "kim", "--json"))  # fmt: skip
     assert (done["status"], done["result"], done["note"]) == ("done", "sold", "opened")
     bad = runner.invoke(app, ["--db", sqlite_url, "leads", "done", "999", "--result", "sold"])
     assert bad.exit_code != 0
@@ -88,9 +88,9 @@ def test_callback_time_without_offset_is_the_campaigns_zone(sqlite_url: str) -> 
     _calls(sqlite_url)
     lead = json.loads(run(sqlite_url, "leads", "next", "--agent", "kim", "--json"))
     row = json.loads(run(sqlite_url, "leads", "done", str(lead["id"]), "--result", "callback",
-                         "--at", "2030-12-01T15:00", "--agent", "kim", "--json"))  # fmt: skip
-    assert row["callback_at"].startswith("2030-12-01T06:00")  # 15:00 in Seoul is 06:00 UTC
-    # Back in the queue, nobody holds it: whoever closes it gets the credit.
+                         "--at", "2030-12-02T15:00", "--agent", "kim", "--json"))  # fmt: skip
+    assert row["callback_at"].startswith("2030-12-02T06:00")  # 15:00 in Seoul is 06:00 UTC
+    # Back in the queue (kept for kim), nobody holds it: whoever closes it gets the credit.
     sold = json.loads(run(sqlite_url, "leads", "done", str(lead["id"]), "--result", "sold",
                           "--agent", "lee", "--json"))  # fmt: skip
     assert (sold["status"], sold["agent_id"]) == ("done", "lee")
