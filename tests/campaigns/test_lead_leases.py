@@ -16,7 +16,6 @@ from campaigns.dnc import add_dnc
 from campaigns.errors import InvalidInput
 from campaigns.lead_card import show_lead
 from campaigns.leads import (
-    DEFAULT_LEASE,
     assign_lead,
     finish_lead,
     held_lead,
@@ -232,4 +231,3 @@ def test_the_lead_card_has_what_an_agent_needs(db_url: str) -> None:
     assert card["score_reasons"] == REASONS
     assert [t["text"] for t in card["transcript"]] == [t.text for t in TURNS]
     assert card["recording_path"] == "/rec/0.wav" and card["time_zone"] == SEOUL
-    assert DEFAULT_LEASE == timedelta(minutes=30)

@@ -36,9 +36,12 @@ def refused(db: str, *args: str) -> str:
     argv = sys.argv
     sys.argv = ["outreach", "--db", db, *args]
     try:
-        with contextlib.redirect_stdout(out), contextlib.redirect_stderr(err):
-            with pytest.raises(SystemExit) as exc:
-                main()
+        with (
+            contextlib.redirect_stdout(out),
+            contextlib.redirect_stderr(err),
+            pytest.raises(SystemExit) as exc,
+        ):
+            main()
     finally:
         sys.argv = argv
     assert exc.value.code == 2, err.getvalue()
@@ -51,8 +54,10 @@ def refused(db: str, *args: str) -> str:
 def db(db_url: str) -> Iterator[str]:
     """Two leads in campaign c1 (hot 90 first, then hot 80), each with a transcript."""
     engine, cid = make_campaign(db_url, 2)
-    turns = [TurnRecord("robot", "안녕하세요", 0.0, 1.5),
-             TurnRecord("customer", "네 좋아요", 2.0, 2.6, confidence=0.9, intent="yes")]  # fmt: skip
+    turns = [
+        TurnRecord("robot", "안녕하세요", 0.0, 1.5),
+        TurnRecord("customer", "네 좋아요", 2.0, 2.6, confidence=0.9, intent="yes"),
+    ]
     for i, c in enumerate(claim(engine, cid, 2, "w1", timedelta(minutes=10), now=T0)):
         score = 90 - 10 * i
         result = AttemptResult("answered", dialog_outcome="interested", score=score, tier="hot",
