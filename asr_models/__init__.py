@@ -3,7 +3,7 @@
 Typical use by the call session:
 
     info = resolve("ko", settings.models_dir)
-    engine = await VoskEngine.load(info)               # once per process, shared by every call
+    engine = await load_recogniser(info)               # vosk or whisper, by the model; shared
     listener = TurnListener(engine.open_stream(8000))  # one per call
     listener.expect(["네", "아니요"])                   # per dialog state
     for event in await listener.feed(frame): ...       # SpeechStarted / Utterance / NoSpeech
@@ -27,6 +27,7 @@ from asr_models.listener import (
     TurnListener,
     Utterance,
 )
+from asr_models.recogniser import Recogniser, RecogniserStream, load_recogniser
 from asr_models.registry import (
     ModelInfo,
     check_layout,
@@ -54,6 +55,8 @@ __all__ = [
     "ModelNotFoundError",
     "NoSpeech",
     "Pcm",
+    "Recogniser",
+    "RecogniserStream",
     "Resampler",
     "Result",
     "SpeechStarted",
@@ -72,6 +75,7 @@ __all__ = [
     "language_family",
     "list_models",
     "load_capacity",
+    "load_recogniser",
     "read_wav",
     "realtime_streams",
     "recogniser_for",

@@ -12,9 +12,9 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from asr_models.audio import TELEPHONY_RATE, Resampler
+from asr_models.recogniser import RecogniserStream
 from asr_models.results import Result
 from asr_models.vad import GateStep, VadConfig, VoiceGate
-from asr_models.vosk_engine import VoskStream
 
 
 @dataclass(frozen=True, slots=True)
@@ -61,7 +61,7 @@ class ListenerStats:
 class TurnListener:
     """Feed the caller's audio (any rate, any chunk size); get turn events back."""
 
-    def __init__(self, stream: VoskStream, sample_rate: int = TELEPHONY_RATE,
+    def __init__(self, stream: RecogniserStream, sample_rate: int = TELEPHONY_RATE,
                  config: TurnConfig | None = None) -> None:
         self.config = config or TurnConfig()
         self.stream = stream

