@@ -11,6 +11,7 @@ import typer
 from rich.text import Text
 
 from orchestrator import (
+    cli_calls,
     cli_campaigns,
     cli_contacts,
     cli_leads,
@@ -47,7 +48,8 @@ def _global(
     privacy.install(os.environ.get("OUTREACH_LOG_LEVEL", "WARNING").upper())
 
 
-_MODULES = (cli_campaigns, cli_contacts, cli_leads, cli_run, cli_script, cli_speech, cli_telephony)
+_MODULES = (cli_calls, cli_campaigns, cli_contacts, cli_leads, cli_run, cli_script, cli_speech,
+            cli_telephony)  # fmt: skip
 for module in _MODULES:
     module.register(app)
 

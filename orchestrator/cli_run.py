@@ -17,6 +17,7 @@ from campaigns import leads, qa
 from campaigns.db import session
 from campaigns.repo import get_campaign_by_name
 from dialogs import load_script
+from orchestrator.cli_calls import calls_app, find_call
 from orchestrator.cli_campaigns import campaign_app
 from orchestrator.cli_common import (
     UserError,
@@ -32,7 +33,6 @@ from orchestrator.dialer import RunStats
 from orchestrator.running import RunRequest, run_campaign
 
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
-calls_app = typer.Typer(help="Calls and transcripts, for QA.", no_args_is_help=True)
 
 
 def _progress_table(s: RunStats) -> Table:
@@ -134,40 +134,10 @@ def leads_push(ctx: typer.Context, as_json: JsonOpt = False) -> None:
                       f"waiting {box['waiting']}")  # fmt: skip
 
 
-@calls_app.command("list")
-def calls_list(
-    ctx: typer.Context,
-    campaign: Annotated[str | None, typer.Option(help="Only this campaign.")] = None,
-    outcome: Annotated[str | None, typer.Option(help="Dial or dialog outcome.")] = None,
-    intent: Annotated[str | None, typer.Option(help="Calls where this intent was heard.")] = None,
-    limit: Annotated[int, typer.Option(help="At most this many.")] = 200,
-    as_json: JsonOpt = False,
-) -> None:
-    """Calls, newest first."""
-    rows = qa.list_calls(engine_of(ctx), _campaign_id(ctx, campaign), outcome, intent, limit)
-    if as_json:
-        print_json(rows)
-        return
-    print_table(
-        "Calls",
-        ["id", "campaign", "phone", "started", "outcome", "dialog", "score", "tier", "intents"],
-        [(r["id"][:8], r["campaign"], r["phone"], r["started_at"][:19], r["outcome"],
-          r["dialog_outcome"], r["score"], r["tier"], ",".join(r["intents"])) for r in rows],
-    )  # fmt: skip
-
-
-def _find_call(ctx: typer.Context, call_id: str) -> str:
-    matches = qa.find_calls(engine_of(ctx), call_id)
-    if len(matches) != 1:
-        many = "more than one call starts" if matches else "no call starts"
-        raise UserError(f"{many} with {call_id!r}; `outreach calls list` shows the ids")
-    return matches[0]
-
-
 @calls_app.command("show")
 def calls_show(ctx: typer.Context, call_id: str, as_json: JsonOpt = False) -> None:
     """One call: transcript with times, confidence and intents, score breakdown, recording."""
-    call = qa.show_call(engine_of(ctx), _find_call(ctx, call_id))
+    call = qa.show_call(engine_of(ctx), find_call(ctx, call_id))
     if as_json:
         print_json(call)
         return
@@ -288,4 +258,3 @@ _campaign_id_in = campaign_id_in
 def register(app: typer.Typer) -> None:
     app.command("run")(run)
     app.command("demo")(demo)
-    app.add_typer(calls_app, name="calls")

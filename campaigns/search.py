@@ -1,0 +1,207 @@
+"""QA's call search: one filter object, one query, a page of rows and the total.
+
+Used by `outreach calls list` and by the web console's search page. Free text is a
+case-insensitive substring of any transcript line (LIKE on SQLite, ILIKE on PostgreSQL; no
+trigram extension needed): it is checked per call with the turn index, after the cheaper
+filters, so it stays usable at 100,000 calls (bench/bench_call_search.py). Unknown outcomes,
+intents, tiers or verdicts are refused with the valid values (`check_filter`).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+import sqlalchemy as sa
+from sqlalchemy.engine import Connection, Engine
+
+from campaigns.errors import InvalidInput
+from campaigns.models import Attempt, Campaign, QaMark, Turn
+from campaigns.phones import PhoneNormalizer
+from campaigns.policy import DEFAULT_RETRY, FINAL_DIALOG_OUTCOMES
+from campaigns.qa import CALL_COLUMNS, row_dict
+from campaigns.qa_marks import VERDICTS, current_marks, latest_mark_ids
+
+A = Attempt.__table__  # type: ignore[attr-defined]  # sqlmodel declares __table__ untyped
+T = Turn.__table__  # type: ignore[attr-defined]
+K = Campaign.__table__  # type: ignore[attr-defined]
+M = QaMark.__table__  # type: ignore[attr-defined]
+
+DIAL_OUTCOMES = ("answered", "busy", "no_answer", "congestion", "failed", "machine", "unknown",
+                 "abandoned", "invalid", "expired")  # fmt: skip
+TIERS = ("hot", "warm", "cold", "do-not-call")
+
+
+@dataclass(frozen=True)
+class CallFilter:
+    """What QA searches by; every field is optional and they combine with AND."""
+
+    campaign_id: int | None = None
+    outcome: str | None = None  # the dial outcome or the dialog's
+    intent: str | None = None  # heard in at least one turn
+    since: datetime | None = None  # started at or after
+    until: datetime | None = None  # started before
+    phone: str | None = None  # a full number (any format) or some of its digits
+    tier: str | None = None
+    min_score: int | None = None
+    max_score: int | None = None
+    below_confidence: float | None = None  # some customer turn heard with less confidence
+    min_confidence: float | None = None  # every customer turn heard with at least this
+    text: str | None = None  # in any transcript line, any case
+    reviewed: bool | None = None  # has a QA mark (True) or none yet (False)
+    verdict: str | None = None  # the current QA mark: pass | fail
+    tag: str | None = None  # on the current QA mark
+    region: str = "KR"  # how a national-format phone is read
+
+
+def known_outcomes(conn: Connection) -> list[str]:
+    """Every outcome name that can be searched: the vocabulary and any stored one."""
+    stored = {str(v) for (v,) in conn.execute(sa.select(A.c.outcome).distinct()) if v}
+    stored |= {str(v) for (v,) in conn.execute(sa.select(A.c.dialog_outcome).distinct()) if v}
+    return sorted(set(DIAL_OUTCOMES) | set(DEFAULT_RETRY) | FINAL_DIALOG_OUTCOMES | stored)
+
+
+def known_intents(conn: Connection, script_intents: set[str]) -> list[str]:
+    stored = {str(v) for (v,) in conn.execute(sa.select(T.c.intent).distinct()) if v}
+    return sorted(script_intents | stored)
+
+
+def _one_of(what: str, value: str | None, valid: list[str] | tuple[str, ...]) -> None:
+    if value is not None and value not in valid:
+        raise InvalidInput(f"unknown {what} {value!r}: use one of {', '.join(valid)}")
+
+
+def check_filter(engine: Engine, f: CallFilter, script_intents: set[str] | None = None) -> None:
+    """Refuse values that cannot match anything by mistake (a typo), naming the valid ones.
+
+    `script_intents`: the intents the campaigns' scripts define (stored ones are added)."""
+    _one_of("tier", f.tier, TIERS)
+    _one_of("QA verdict", f.verdict, VERDICTS)
+    for name, v in (("--below-confidence", f.below_confidence),
+                    ("--min-confidence", f.min_confidence)):  # fmt: skip
+        if v is not None and not 0 <= v <= 1:
+            raise InvalidInput(f"{name} is a confidence between 0 and 1, not {v}")
+    if f.since and f.until and f.until <= f.since:
+        raise InvalidInput("--until must be later than --since")
+    if f.text is not None and not f.text.strip():
+        raise InvalidInput("--text needs some words to look for")
+    with engine.connect() as conn:
+        if f.outcome is not None and f.outcome not in DIAL_OUTCOMES:
+            _one_of("outcome", f.outcome, known_outcomes(conn))
+        if f.intent is not None and f.intent not in (script_intents or set()):
+            _one_of("intent", f.intent, known_intents(conn, script_intents or set()))
+
+
+def _phone_clause(f: CallFilter) -> sa.ColumnElement[bool]:
+    assert f.phone is not None
+    e164 = PhoneNormalizer(f.region).e164(f.phone) if f.phone.strip() else None
+    if e164:
+        exact: sa.ColumnElement[bool] = A.c.phone == e164
+        return exact
+    digits = "".join(ch for ch in f.phone if ch.isdigit())
+    if not digits:
+        raise InvalidInput(f"--phone {f.phone!r} has no digits: give a number or part of one")
+    part: sa.ColumnElement[bool] = A.c.phone.contains(digits, autoescape=True)
+    return part
+
+
+def _where(f: CallFilter) -> list[sa.ColumnElement[bool]]:
+    w: list[sa.ColumnElement[bool]] = []
+    if f.campaign_id is not None:
+        w.append(A.c.campaign_id == f.campaign_id)
+    if f.outcome:
+        w.append(sa.or_(A.c.outcome == f.outcome, A.c.dialog_outcome == f.outcome))
+    if f.since:
+        w.append(A.c.started_at >= f.since)
+    if f.until:
+        w.append(A.c.started_at < f.until)
+    if f.phone is not None:
+        w.append(_phone_clause(f))
+    if f.tier:
+        w.append(A.c.tier == f.tier)
+    if f.min_score is not None:
+        w.append(A.c.score >= f.min_score)
+    if f.max_score is not None:
+        w.append(A.c.score <= f.max_score)
+    w.extend(_review_where(f))
+    w.extend(_turn_where(f))  # last: the costliest, checked on what is left
+    return w
+
+
+def _review_where(f: CallFilter) -> list[sa.ColumnElement[bool]]:
+    w: list[sa.ColumnElement[bool]] = []
+    if f.reviewed is not None:
+        marked = sa.exists().where(M.c.attempt_id == A.c.id)
+        w.append(marked if f.reviewed else ~marked)
+    if f.verdict or f.tag:
+        current = sa.select(M.c.attempt_id).where(M.c.id.in_(latest_mark_ids()))
+        if f.verdict:
+            current = current.where(M.c.verdict == f.verdict)
+        if f.tag:
+            current = current.where(M.c.tags.contains(f",{f.tag.strip()},", autoescape=True))
+        w.append(A.c.id.in_(current))
+    return w
+
+
+def _turn_where(f: CallFilter) -> list[sa.ColumnElement[bool]]:
+    w: list[sa.ColumnElement[bool]] = []
+    heard = sa.and_(T.c.attempt_id == A.c.id, T.c.speaker == "customer")
+    if f.intent:
+        w.append(sa.exists().where(T.c.attempt_id == A.c.id, T.c.intent == f.intent))
+    if f.below_confidence is not None:
+        w.append(sa.exists().where(heard, T.c.confidence < f.below_confidence))
+    if f.min_confidence is not None:
+        w.append(sa.exists().where(heard, T.c.confidence.is_not(None)))
+        w.append(~sa.exists().where(heard, T.c.confidence < f.min_confidence))
+    if f.text:
+        w.append(
+            sa.exists().where(
+                T.c.attempt_id == A.c.id, T.c.text.icontains(f.text.strip(), autoescape=True)
+            )
+        )
+    return w
+
+
+def search_calls(
+    engine: Engine, f: CallFilter, limit: int = 50, offset: int = 0
+) -> tuple[list[dict[str, Any]], int]:
+    """One page of calls matching `f`, newest first, and how many match in all.
+
+    Each row has the call's columns (`CALL_COLUMNS`: id, phone, started_at, outcome,
+    dialog_outcome, score, tier, recording_path, campaign, ...), `intents` (heard, in order),
+    `lowest_confidence` (of the customer's turns) and `qa` (the current mark or None)."""
+    if limit < 1 or offset < 0:
+        raise InvalidInput("the page size must be at least 1 and the offset not negative")
+    where = _where(f)
+    q = sa.select(*CALL_COLUMNS).join(K, K.c.id == A.c.campaign_id).where(*where)
+    with engine.connect() as conn:
+        total = int(conn.execute(sa.select(sa.func.count()).select_from(A).where(*where))
+                    .scalar_one())  # fmt: skip
+        page = q.order_by(A.c.started_at.desc(), A.c.id).limit(limit).offset(offset)
+        rows = [row_dict(r) for r in conn.execute(page).mappings()]
+        _add_turn_facts(conn, rows)
+        marks = current_marks(conn, [r["id"] for r in rows])
+    for r in rows:
+        r["qa"] = marks.get(r["id"])
+    return rows, total
+
+
+def _add_turn_facts(conn: Connection, rows: list[dict[str, Any]]) -> None:
+    ids = [r["id"] for r in rows]
+    intents: dict[str, list[str]] = {}
+    lowest: dict[str, float] = {}
+    if ids:
+        tq = (
+            sa.select(T.c.attempt_id, T.c.intent, T.c.confidence, T.c.speaker)
+            .where(T.c.attempt_id.in_(ids))
+            .order_by(T.c.attempt_id, T.c.seq)
+        )
+        for aid, intent, conf, speaker in conn.execute(tq):
+            if intent:
+                intents.setdefault(aid, []).append(intent)
+            if speaker == "customer" and conf is not None:
+                lowest[aid] = min(conf, lowest.get(aid, conf))
+    for r in rows:
+        r["intents"] = intents.get(r["id"], [])
+        r["lowest_confidence"] = lowest.get(r["id"])

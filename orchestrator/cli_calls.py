@@ -1,0 +1,209 @@
+"""`outreach calls list` (QA's search, CSV export of it), `calls mark` (QA marks) and
+`outreach audit list` (who played which recording). `calls show/export` live in cli_run.py."""
+
+from __future__ import annotations
+
+import csv
+import os
+from datetime import UTC, date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+
+import typer
+
+from campaigns import audit, qa, qa_marks
+from campaigns.db import session
+from campaigns.policy import zone
+from campaigns.repo import REGION_ZONES, get_campaign, list_campaigns
+from campaigns.search import CallFilter, check_filter, search_calls
+from orchestrator.cli_common import (
+    UserError,
+    campaign_id_in,
+    console,
+    engine_of,
+    print_json,
+    print_table,
+    settings_of,
+)
+
+JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+calls_app = typer.Typer(help="Calls and transcripts, for QA.", no_args_is_help=True)
+audit_app = typer.Typer(help="Audit logs (recording playbacks).", no_args_is_help=True)
+CSV_FIELDS = ["id", "campaign", "phone", "started_at", "outcome", "dialog_outcome", "score",
+              "tier", "grade", "intents", "lowest_confidence", "qa_verdict", "qa_tags",
+              "qa_reviewer", "qa_comment", "recording_path"]  # fmt: skip
+
+
+def parse_when(text: str | None, tz: str, end_of_day: bool = False) -> datetime | None:
+    """ISO date or date-time; no offset: read in `tz`. A bare date given as an end (`--until`)
+    means the end of that day, so `--since 2026-03-01 --until 2026-03-31` is all of March."""
+    if text is None:
+        return None
+    try:
+        if len(text.strip()) == 10:
+            day = date.fromisoformat(text.strip()) + timedelta(days=1 if end_of_day else 0)
+            moment = datetime.combine(day, datetime.min.time())
+        else:
+            moment = datetime.fromisoformat(text)
+    except ValueError as exc:
+        raise UserError(f"{text!r} is not a date or time: use e.g. 2026-03-04 or "
+                        "2026-03-04T09:30") from exc  # fmt: skip
+    return (moment if moment.tzinfo else moment.replace(tzinfo=zone(tz))).astimezone(UTC)
+
+
+def _script_intents(ctx: typer.Context, campaign_id: int | None) -> set[str]:
+    """The intents the campaigns' scripts define (a script that no longer loads adds none)."""
+    from dialogs import DialogError, load_script
+
+    with session(engine_of(ctx)) as s:
+        camps = [get_campaign(s, campaign_id)] if campaign_id else list_campaigns(s)
+    out: set[str] = set()
+    for ref in {c.script_ref for c in camps}:
+        try:
+            out |= set(load_script(ref).intents)
+        except (DialogError, OSError):
+            continue
+    return out
+
+
+def _zone_of(ctx: typer.Context, campaign_id: int | None) -> str:
+    if campaign_id is not None:
+        with session(engine_of(ctx)) as s:
+            return get_campaign(s, campaign_id).time_zone
+    return REGION_ZONES.get(settings_of(ctx).default_region.upper(), "UTC")
+
+
+def write_csv_private(out: Path, rows: list[dict[str, Any]]) -> None:
+    """The search as CSV (UTF-8 with BOM for Excel), created 0600: it holds customers' numbers."""
+    fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
+    os.fchmod(fd, 0o600)  # also when the file existed with wider permissions
+    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
+        w = csv.DictWriter(f, CSV_FIELDS, extrasaction="ignore")
+        w.writeheader()
+        for r in rows:
+            mark = r["qa"] or {}
+            qa_cols = {f"qa_{k}": mark.get(k) for k in ("verdict", "reviewer", "comment")}
+            qa_cols["qa_tags"] = " ".join(mark.get("tags", []))
+            w.writerow({**r, "intents": " ".join(r["intents"]), **qa_cols})
+
+
+Opt = typer.Option
+
+
+@calls_app.command("list")
+def calls_list(
+    ctx: typer.Context,
+    campaign: Annotated[str | None, Opt(help="Only this campaign.")] = None,
+    outcome: Annotated[str | None, Opt(help="Dial or dialog outcome.")] = None,
+    intent: Annotated[str | None, Opt(help="Calls where this intent was heard.")] = None,
+    since: Annotated[str | None, Opt(help="Started at or after (date or ISO time).")] = None,
+    until: Annotated[str | None, Opt(help="Started before (a date: through that day).")] = None,
+    phone: Annotated[str | None, Opt(help="A number in any format, or some digits.")] = None,
+    tier: Annotated[str | None, Opt(help="hot, warm, cold or do-not-call.")] = None,
+    min_score: Annotated[int | None, Opt(help="Score at least.")] = None,
+    max_score: Annotated[int | None, Opt(help="Score at most.")] = None,
+    below_confidence: Annotated[
+        float | None, Opt(help="Some customer turn heard with confidence below this (0-1).")
+    ] = None,
+    min_confidence: Annotated[
+        float | None, Opt(help="Every customer turn heard with at least this confidence.")
+    ] = None,
+    text: Annotated[str | None, Opt(help="Words in the transcript (any case).")] = None,
+    reviewed: Annotated[
+        bool | None, Opt("--reviewed/--unreviewed", help="With or without a QA mark.")
+    ] = None,
+    verdict: Annotated[str | None, Opt(help="Current QA mark: pass or fail.")] = None,
+    tag: Annotated[str | None, Opt(help="Current QA mark has this tag.")] = None,
+    limit: Annotated[int, Opt(help="At most this many.")] = 200,
+    offset: Annotated[int, Opt(help="Skip this many (paging).")] = 0,
+    csv_out: Annotated[Path | None, Opt("--csv", help="Write every match to FILE.csv.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Search calls, newest first; filters combine (AND). Unknown values are refused."""
+    cid = None if campaign is None else campaign_id_in(engine_of(ctx), campaign)
+    tz = _zone_of(ctx, cid)
+    f = CallFilter(cid, outcome, intent, parse_when(since, tz), parse_when(until, tz, True),
+                   phone, tier, min_score, max_score, below_confidence, min_confidence, text,
+                   reviewed, verdict, tag, settings_of(ctx).default_region)  # fmt: skip
+    check_filter(engine_of(ctx), f, _script_intents(ctx, cid) if intent else None)
+    if csv_out is not None:
+        if csv_out.suffix != ".csv":
+            raise UserError("--csv needs a file name ending in .csv")
+        rows, total = search_calls(engine_of(ctx), f, limit=10_000_000)
+        write_csv_private(csv_out, rows)
+        console.print(f"wrote {total} calls to {csv_out}", markup=False)
+        return
+    rows, total = search_calls(engine_of(ctx), f, limit=limit, offset=offset)
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        f"Calls ({len(rows)} of {total})",
+        ["id", "campaign", "phone", "started", "outcome", "dialog", "score", "tier", "low conf",
+         "QA", "intents"],
+        [(r["id"][:8], r["campaign"], r["phone"], r["started_at"][:19], r["outcome"],
+          r["dialog_outcome"], r["score"], r["tier"],
+          "" if r["lowest_confidence"] is None else f"{r['lowest_confidence']:.2f}",
+          (r["qa"] or {}).get("verdict"), ",".join(r["intents"])) for r in rows],
+    )  # fmt: skip
+
+
+def find_call(ctx: typer.Context, call_id: str) -> str:
+    """The full id of the one call whose id starts with `call_id`."""
+    matches = qa.find_calls(engine_of(ctx), call_id)
+    if len(matches) != 1:
+        many = "more than one call starts" if matches else "no call starts"
+        raise UserError(f"{many} with {call_id!r}; `outreach calls list` shows the ids")
+    return matches[0]
+
+
+@calls_app.command("mark")
+def calls_mark(
+    ctx: typer.Context,
+    call_id: str,
+    reviewer: Annotated[str, Opt("--reviewer", help="Your name (QA reviewer).")],
+    passed: Annotated[bool | None, Opt("--pass/--fail", help="The verdict.")] = None,
+    tag: Annotated[list[str] | None, Opt("--tag", help="A tag (repeat for more).")] = None,
+    comment: Annotated[str | None, Opt(help="What you noticed.")] = None,
+    as_json: JsonOpt = False,
+) -> None:
+    """Mark a call reviewed: pass or fail, tags, a comment. The latest mark is the current one."""
+    if passed is None:
+        raise UserError("give the verdict: --pass or --fail")
+    verdict = "pass" if passed else "fail"
+    mark = qa_marks.mark_call(engine_of(ctx), find_call(ctx, call_id), reviewer, verdict,
+                              tag or [], comment)  # fmt: skip
+    if as_json:
+        print_json(mark)
+    else:
+        tags = f" [{', '.join(mark['tags'])}]" if mark["tags"] else ""
+        console.print(f"call {mark['attempt_id'][:8]}: {verdict}{tags} by {mark['reviewer']}",
+                      markup=False)  # fmt: skip
+
+
+@audit_app.command("list")
+def audit_list(
+    ctx: typer.Context,
+    call: Annotated[str | None, Opt("--call", help="Only this call (id or its start).")] = None,
+    user: Annotated[str | None, Opt(help="Only this user.")] = None,
+    since: Annotated[str | None, Opt(help="At or after (date or ISO time).")] = None,
+    limit: Annotated[int, Opt(help="At most this many.")] = 1000,
+    as_json: JsonOpt = False,
+) -> None:
+    """Who played which call's recording, and when, newest first."""
+    tz = _zone_of(ctx, None)
+    rows = audit.list_playbacks(engine_of(ctx), find_call(ctx, call) if call else None, user,
+                                parse_when(since, tz), limit)  # fmt: skip
+    if as_json:
+        print_json(rows)
+        return
+    print_table(
+        "Recording playbacks",
+        ["when (UTC)", "user", "call", "phone"],
+        [(r["at"][:19], r["user"], r["call_id"][:8], r["phone"]) for r in rows],
+    )
+
+
+def register(app: typer.Typer) -> None:
+    app.add_typer(calls_app, name="calls")
+    app.add_typer(audit_app, name="audit")
