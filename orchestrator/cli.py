@@ -19,6 +19,7 @@ from orchestrator import (
     cli_script,
     cli_speech,
     cli_telephony,
+    cli_web,
     privacy,
 )
 from orchestrator.cli_common import GlobalOptions, err_console, print_error
@@ -49,7 +50,7 @@ def _global(
 
 
 _MODULES = (cli_calls, cli_campaigns, cli_contacts, cli_leads, cli_run, cli_script, cli_speech,
-            cli_telephony)  # fmt: skip
+            cli_telephony, cli_web)  # fmt: skip
 for module in _MODULES:
     module.register(app)
 

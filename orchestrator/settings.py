@@ -60,6 +60,10 @@ class Settings(BaseSettings):
     worker_id: str | None = None
     # An agent's claim on a lead lapses (the lead goes back to the queue) unless renewed within.
     lead_lease_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
+    # Web console (`outreach serve`): the key that signs session cookies; no default on purpose,
+    # the server refuses to start without one. Secure cookies need HTTPS in front of the console.
+    web_secret: SecretStr | None = None
+    web_secure_cookies: bool = False
 
     @property
     def db_url(self) -> str:
