@@ -97,7 +97,8 @@ def serve(
         )
     try:
         app = create_app(engine_of(ctx), settings.web_secret.get_secret_value(),
-                         secure_cookies=settings.web_secure_cookies)  # fmt: skip
+                         secure_cookies=settings.web_secure_cookies,
+                         lead_lease=settings.lead_lease)  # fmt: skip
     except ConfigError as exc:
         raise UserError(str(exc)) from exc
     if not 0 < port < 65536:

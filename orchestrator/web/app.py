@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
@@ -18,6 +19,7 @@ from starlette.templating import Jinja2Templates
 
 from campaigns.accounts import BadLogin, Throttled, User, authenticate
 from campaigns.errors import CampaignError
+from campaigns.leads import DEFAULT_LEASE
 from orchestrator.web import desk, manager, media, qa_pages
 from orchestrator.web.security import (
     LoginRequired,
@@ -111,8 +113,11 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
     return page(request, "error.html", user, 400, message=str(exc), code=400)
 
 
-def create_app(db: Engine, secret: str, secure_cookies: bool = False) -> Starlette:
-    """The console on `db`, its session cookies signed with `secret` (at least 32 characters)."""
+def create_app(
+    db: Engine, secret: str, secure_cookies: bool = False, lead_lease: timedelta = DEFAULT_LEASE
+) -> Starlette:
+    """The console on `db`, its session cookies signed with `secret` (at least 32 characters);
+    a lead an agent takes is theirs for `lead_lease` unless they act on it."""
     if len(secret) < 32:
         raise ConfigError(
             "the console needs a session secret of at least 32 characters: set OUTREACH_WEB_SECRET "
@@ -144,5 +149,6 @@ def create_app(db: Engine, secret: str, secure_cookies: bool = False) -> Starlet
         },
     )
     app.state.engine = db
+    app.state.lead_lease = lead_lease
     app.state.templates = templates()
     return app
