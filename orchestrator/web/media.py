@@ -15,14 +15,12 @@ from starlette.requests import Request
 from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
-from campaigns.db import write_connection
-from campaigns.models import Attempt, Lead, PlaybackAudit
-from campaigns.repo import utcnow
+from campaigns.audit import record_playback
+from campaigns.models import Attempt, Lead
 from orchestrator.web.security import engine, require, run_db
 
 A = Attempt.__table__  # type: ignore[attr-defined]  # sqlmodel declares __table__ untyped
 L = Lead.__table__  # type: ignore[attr-defined]
-P = PlaybackAudit.__table__  # type: ignore[attr-defined]
 _FROM_START = re.compile(r"^\s*bytes=0-")
 
 
@@ -47,12 +45,6 @@ def _recording(db: Engine, attempt_id: str, user: str, role: str) -> Path:
     if not p.is_file():
         raise HTTPException(404, f"the recording of call {attempt_id} is missing from disk")
     return p
-
-
-def record_playback(db: Engine, user: str, attempt_id: str) -> None:
-    """One line in the playback audit log: `user` listened to `attempt_id`'s recording now."""
-    with write_connection(db) as conn, conn.begin():
-        conn.execute(sa.insert(P).values(user=user, attempt_id=attempt_id, at=utcnow()))
 
 
 async def recording(request: Request) -> Response:
