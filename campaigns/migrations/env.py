@@ -5,7 +5,7 @@ from __future__ import annotations
 from alembic import context
 from sqlmodel import SQLModel
 
-import campaigns.accounts  # noqa: F401  (console accounts: their tables too)
+import campaigns.accounts  # console accounts: their tables too
 import campaigns.models  # noqa: F401  (registers the tables on SQLModel.metadata)
 
 target_metadata = SQLModel.metadata
