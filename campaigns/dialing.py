@@ -21,7 +21,14 @@ from sqlalchemy.engine import Connection, Engine
 from campaigns.db import write_connection
 from campaigns.errors import AlreadyRecorded, NotFound
 from campaigns.models import Attempt, Campaign, Contact, DncEntry
-from campaigns.policy import CallingPolicy, ContactProgress, after_attempt, open_time_zones
+from campaigns.number_caps import campaign_caps, hold_capped
+from campaigns.policy import (
+    CallingPolicy,
+    ContactProgress,
+    NumberCaps,
+    after_attempt,
+    open_time_zones,
+)
 from campaigns.repo import policy_of, utcnow
 
 C = Contact.__table__  # type: ignore[attr-defined]  # sqlmodel declares __table__ untyped
@@ -64,11 +71,13 @@ class AttemptResult:
     recording_path: str | None = None
 
 
-def _campaign_row(conn: Connection, campaign_id: int) -> Campaign:
+def campaign_row(conn: Connection, campaign_id: int) -> Campaign:
     row = conn.execute(sa.select(K).where(K.c.id == campaign_id)).mappings().first()
     if row is None:
         raise NotFound(f"no campaign with id {campaign_id}")
     return Campaign.model_validate(dict(row))
+
+
 
 
 def queued_time_zones(conn: Connection, campaign_id: int) -> list[str]:
@@ -137,7 +146,7 @@ def due_contacts(
 ) -> list[dict[str, Any]]:
     """Contacts that may be dialled at `now`: window open locally, not DNC, attempts left, due."""
     with engine.connect() as conn:
-        campaign = _campaign_row(conn, campaign_id)
+        campaign = campaign_row(conn, campaign_id)
         zones = open_time_zones(policy_of(campaign), queued_time_zones(conn, campaign_id), now)
         if not zones:
             return []
@@ -186,6 +195,8 @@ def _apply(
             grade=result.grade,
             score_breakdown=list(result.score_breakdown),
             recording_path=result.recording_path,
+            # Never dialled (the script could not speak to the contact): not a call to count.
+            dialled_at=None if result.outcome == "invalid" else A.c.dialled_at,
         )
     )
     if closed.rowcount != 1:
@@ -216,6 +227,7 @@ def _apply(
             lease_owner=None,
             current_attempt_id=None,
             last_outcome=result.dialog_outcome or result.outcome,
+            hold_reason=None,
         )
     )
     return d.status
@@ -226,7 +238,7 @@ def close_attempt(conn: Connection, attempt_id: str, result: AttemptResult, now:
     campaign_id = conn.execute(sa.select(A.c.campaign_id).where(A.c.id == attempt_id)).scalar()
     if campaign_id is None:
         raise NotFound(f"no attempt {attempt_id}")
-    return _apply(conn, policy_of(_campaign_row(conn, campaign_id)), attempt_id, result, now)
+    return _apply(conn, policy_of(campaign_row(conn, campaign_id)), attempt_id, result, now)
 
 
 def record_outcome(
@@ -254,12 +266,14 @@ def claim(
     worker_id: str,
     lease: timedelta,
     now: datetime | None = None,
+    caps: NumberCaps | None = None,
 ) -> list[Claim]:
-    """Atomically lease up to `n` due contacts of an active campaign to `worker_id`."""
+    """Atomically lease up to `n` due contacts of an active campaign to `worker_id`; numbers
+    over the per-number caps (`caps` and the campaign's, across campaigns) are held back."""
     now = now or utcnow()
     lease_until = now + lease
     with write_connection(engine) as conn, conn.begin():
-        campaign = _campaign_row(conn, campaign_id)
+        campaign = campaign_row(conn, campaign_id)
         if campaign.status != "active":
             return []
         policy = policy_of(campaign)
@@ -268,6 +282,8 @@ def claim(
         if not zones or n <= 0:
             return []
         rows = _due_rows(conn, campaign_id, zones, now, n, lock=True)
+        limits = (caps or NumberCaps()).stricter(campaign_caps(campaign))
+        rows = hold_capped(conn, limits, rows, now)
         claims = [
             Claim(
                 attempt_id=str(uuid.uuid4()),
@@ -308,6 +324,7 @@ def claim(
                 lease_owner=worker_id,
                 current_attempt_id=sa.bindparam("aid"),
                 next_attempt_at=lease_until,
+                hold_reason=None,
             ),
             [{"cid": c.contact_id, "aid": c.attempt_id} for c in claims],
         )
@@ -344,7 +361,7 @@ def recover_worker(engine: Engine, worker_id: str, now: datetime | None = None) 
             )
         }
         for cid in campaign_ids:
-            policy = policy_of(_campaign_row(conn, cid))
+            policy = policy_of(campaign_row(conn, cid))
             where = sa.and_(A.c.campaign_id == cid, A.c.worker_id == worker_id)
             count += _expire(conn, policy, where, now)
     return count
@@ -366,6 +383,7 @@ def release(engine: Engine, attempt_ids: Sequence[str], now: datetime | None = N
                 lease_owner=None,
                 current_attempt_id=None,
                 next_attempt_at=now,
+                hold_reason=None,
             )
         )
         conn.execute(sa.delete(A).where(A.c.id.in_(list(attempt_ids)), A.c.outcome.is_(None)))

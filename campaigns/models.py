@@ -37,7 +37,12 @@ class Campaign(SQLModel, table=True):
         default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
     )
     transfer_queue: str | None = None
-    status: str = "active"  # active | paused
+    # Calls to one number from any campaign, rolling: at most this many a minute/hour/day
+    # (None: no campaign limit; the settings' limits apply as well, the stricter one wins).
+    number_max_per_minute: int | None = None
+    number_max_per_hour: int | None = None
+    number_max_per_day: int | None = None
+    status: str = "active"  # active | paused (anything but active is never dialled)
     created_at: datetime
 
 
@@ -66,6 +71,9 @@ class Contact(SQLModel, table=True):
     lease_owner: str | None = None
     current_attempt_id: str | None = None  # the attempt holding the lease, if any
     last_outcome: str | None = None
+    # Why next_attempt_at lies ahead when it is not a retry delay (window, daily cap, number
+    # cap, in call): set when a claim or the dial gate holds the contact back, for `campaign due`.
+    hold_reason: str | None = None
     source_line: int | None = None
     created_at: datetime
 
@@ -77,6 +85,7 @@ class Attempt(SQLModel, table=True):
         sa.Index("ix_attempt_open", "outcome", "lease_until"),
         sa.Index("ix_attempt_started", "started_at"),  # QA search across campaigns, newest first
         sa.Index("ix_attempt_phone", "phone"),
+        sa.Index("ix_attempt_phone_dialled", "phone", "dialled_at"),
     )
     id: str = Field(primary_key=True)  # UUID: AMI ChannelId and AudioSocket UUID
     campaign_id: int = Field(foreign_key="campaign.id")
@@ -85,6 +94,9 @@ class Attempt(SQLModel, table=True):
     worker_id: str
     started_at: datetime
     lease_until: datetime
+    # When the dial gate let the call go out (None: claimed but not, or not yet, dialled). The
+    # per-number caps count these.
+    dialled_at: datetime | None = None
     answered_at: datetime | None = None
     ended_at: datetime | None = None
     # answered | busy | no_answer | congestion | failed | machine | unknown | abandoned

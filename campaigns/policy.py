@@ -249,3 +249,64 @@ def after_attempt(
 def open_time_zones(policy: CallingPolicy, zones: Iterable[str], now: datetime) -> list[str]:
     """The time zones among `zones` whose calling window is open at `now`."""
     return sorted(z for z in set(zones) if is_open(policy, now, z))
+
+
+@dataclass(frozen=True)
+class NumberCaps:
+    """Calls to one number, from every campaign together, in any rolling minute, hour and day
+    (None: no cap on that span). The settings give one set, each campaign may add its own;
+    `stricter` combines them."""
+
+    per_minute: int | None = None
+    per_hour: int | None = None
+    per_day: int | None = None
+
+    def spans(self) -> list[tuple[timedelta, int, str]]:
+        out = [(timedelta(minutes=1), self.per_minute, "minute"),
+               (timedelta(hours=1), self.per_hour, "hour"),
+               (timedelta(days=1), self.per_day, "day")]  # fmt: skip
+        return [(span, n, name) for span, n, name in out if n is not None]
+
+    def stricter(self, other: NumberCaps) -> NumberCaps:
+        def low(a: int | None, b: int | None) -> int | None:
+            return b if a is None else a if b is None else min(a, b)
+
+        return NumberCaps(low(self.per_minute, other.per_minute),
+                          low(self.per_hour, other.per_hour),
+                          low(self.per_day, other.per_day))  # fmt: skip
+
+    @property
+    def longest(self) -> timedelta:
+        return max((span for span, _n, _name in self.spans()), default=timedelta(0))
+
+
+def number_free_at(
+    caps: NumberCaps, dialled: Iterable[datetime], now: datetime
+) -> tuple[datetime, str] | None:
+    """When one more call to a number becomes allowed, given when it was dialled before (any
+    campaign), and which cap holds it; None when it may be called at `now`."""
+    times = sorted(dialled)
+    held: tuple[datetime, str] | None = None
+    for span, limit, name in caps.spans():
+        recent = [t for t in times if t > now - span]
+        if len(recent) >= limit:
+            # The call that has to age out of the window before the count drops below the cap.
+            free = recent[len(recent) - limit] + span
+            if held is None or free > held[0]:
+                held = (free, f"{limit} calls per {name} to one number")
+    return held
+
+
+NIGHT = (time(21, 0), time(8, 0))  # the strictest of the rules in docs/operations.md
+
+
+def night_hours(windows: Mapping[int, Iterable[Window]]) -> str | None:
+    """The first calling range that reaches into the night (21:00-08:00 local), as text, or
+    None. Korea forbids such calls without consent, China's rules ban them, the US TCPA's
+    hours end at 21:00 and begin at 08:00."""
+    for day, ranges in sorted(windows.items()):
+        for start, end in ranges:
+            if start < NIGHT[1] or end > NIGHT[0]:
+                shown = "24:00" if end == time.max else end.strftime("%H:%M")
+                return f"{DAYS[day]} {start.strftime('%H:%M')}-{shown}"
+    return None

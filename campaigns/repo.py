@@ -5,7 +5,7 @@ Functions take the session explicitly. Claims and outcomes live in campaigns/dia
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, timedelta
 
 import sqlalchemy as sa
@@ -21,6 +21,7 @@ from campaigns.policy import (
     DEFAULT_RETRY,
     DEFAULT_WINDOW,
     CallingPolicy,
+    NumberCaps,
     make_windows,
     parse_retry,
     windows_from_json,
@@ -50,6 +51,8 @@ class CampaignSpec:
     max_per_day: int = DEFAULT_MAX_PER_DAY
     retry: str = ""
     transfer_queue: str | None = None
+    # Calls to one number across all campaigns (rolling minute/hour/day).
+    number_caps: NumberCaps = field(default_factory=NumberCaps)
 
 
 REGION_ZONES = {
@@ -80,6 +83,9 @@ def _validate(spec: CampaignSpec) -> None:
         raise InvalidInput("--max-attempts must be between 1 and 20")
     if spec.max_per_day < 1:
         raise InvalidInput("--max-per-day must be at least 1")
+    for _span, n, name in spec.number_caps.spans():
+        if n < 1:
+            raise InvalidInput(f"--number-max-per-{name} must be at least 1")
     for d in spec.excluded_dates:
         try:
             date.fromisoformat(d)
@@ -107,6 +113,9 @@ def create_campaign(session: Session, spec: CampaignSpec) -> Campaign:
         max_per_day=spec.max_per_day,
         retry_delays=retry,
         transfer_queue=spec.transfer_queue,
+        number_max_per_minute=spec.number_caps.per_minute,
+        number_max_per_hour=spec.number_caps.per_hour,
+        number_max_per_day=spec.number_caps.per_day,
         status="active",
         created_at=utcnow(),
     )

@@ -6,17 +6,29 @@ from datetime import UTC, datetime
 from typing import Annotated, Any
 
 import typer
+from rich.text import Text
 
 from asr_models import require_recogniser
 from campaigns import dialing, repo
 from campaigns.db import session
 from campaigns.models import Campaign
-from campaigns.policy import DEFAULT_DAYS, DEFAULT_WINDOW, zone
+from campaigns.number_caps import campaign_caps
+from campaigns.policy import (
+    DEFAULT_DAYS,
+    DEFAULT_MAX_PER_DAY,
+    DEFAULT_WINDOW,
+    NumberCaps,
+    make_windows,
+    night_hours,
+    zone,
+)
+from campaigns.regions import RegionPreset, preset_for
 from dialogs import load_script
 from orchestrator.cli_common import (
     UserError,
     console,
     engine_of,
+    err_console,
     print_json,
     print_table,
     settings_of,
@@ -40,6 +52,9 @@ def campaign_dict(c: Campaign, counts: dict[str, int] | None = None) -> dict[str
         "cps": c.cps,
         "max_attempts": c.max_attempts,
         "max_per_day": c.max_per_day,
+        "number_max_per_minute": c.number_max_per_minute,
+        "number_max_per_hour": c.number_max_per_hour,
+        "number_max_per_day": c.number_max_per_day,
         "retry_delays_s": c.retry_delays,
         "transfer_queue": c.transfer_queue,
         "created_at": c.created_at.isoformat(),
@@ -49,16 +64,26 @@ def campaign_dict(c: Campaign, counts: dict[str, int] | None = None) -> dict[str
     return out
 
 
+CapOpt = Annotated[int | None, typer.Option(
+    help="Calls to one number from all campaigns together (rolling); default: the region's.")]
+
+
 @campaign_app.command("create")
 def create(
     ctx: typer.Context,
     name: str,
     script: Annotated[str, typer.Option("--script", help="Script file or bundled script name.")],
-    region: Annotated[str, typer.Option(help="Default phone region (ISO code).")] = "KR",
-    window: Annotated[
-        str, typer.Option(help="Local calling windows, e.g. 09:00-12:00,13:00-20:00.")
-    ] = DEFAULT_WINDOW,
-    days: Annotated[str, typer.Option(help="Calling days, e.g. mon-fri.")] = DEFAULT_DAYS,
+    region: Annotated[str, typer.Option(
+        help="Phone region (ISO code); CN, KR and US also preset the hours, days and caps "
+        "their rules imply (docs/operations.md).")] = "KR",
+    window: Annotated[str | None, typer.Option(
+        help="Local calling windows, e.g. 09:00-12:00,13:00-20:00 (default: the region's, "
+        f"else {DEFAULT_WINDOW}).")] = None,
+    days: Annotated[str | None, typer.Option(
+        help=f"Calling days, e.g. mon-fri (default: the region's, else {DEFAULT_DAYS}).")] = None,
+    allow_night: Annotated[bool, typer.Option(
+        "--allow-night", help="Accept a window reaching into 21:00-08:00 local time (only "
+        "with every customer's consent to night calls).")] = False,
     exclude: Annotated[
         list[str] | None, typer.Option("--exclude", help="A date with no calls (YYYY-MM-DD).")
     ] = None,
@@ -68,30 +93,45 @@ def create(
     max_channels: Annotated[int, typer.Option(help="Calls in flight at most.")] = 10,
     cps: Annotated[float, typer.Option(help="New calls per second at most.")] = 1.0,
     max_attempts: Annotated[int, typer.Option(help="Attempts per contact in total.")] = 3,
-    max_per_day: Annotated[int, typer.Option(help="Attempts per contact per local day.")] = 3,
+    max_per_day: Annotated[int | None, typer.Option(
+        help="Attempts per contact per local day (default: the region's, else 3).")] = None,
+    number_max_per_minute: CapOpt = None,
+    number_max_per_hour: CapOpt = None,
+    number_max_per_day: CapOpt = None,
     retry: Annotated[str, typer.Option(help="Retry delays, e.g. busy=30m,no_answer=2h.")] = "",
     queue: Annotated[
         str | None, typer.Option("--queue", help="Agent queue for live transfers.")
     ] = None,
     as_json: JsonOpt = False,
-) -> None:
-    """Create a campaign."""
+) -> None:  # fmt: skip
+    """Create a campaign. --region CN, KR or US presets the calling hours, days and per-number
+    caps of that market; anything given explicitly wins."""
+    preset = preset_for(region)
+    given_caps = NumberCaps(number_max_per_minute, number_max_per_hour, number_max_per_day)
     spec = repo.CampaignSpec(
         name=name,
         script_ref=script,
         region=region,
         time_zone=time_zone,
-        window=window,
-        days=days,
+        window=window or (preset.window if preset else DEFAULT_WINDOW),
+        days=days or (preset.days if preset else DEFAULT_DAYS),
         excluded_dates=tuple(exclude or ()),
         max_channels=max_channels,
         cps=cps,
         max_attempts=max_attempts,
-        max_per_day=max_per_day,
+        max_per_day=max_per_day or (preset.max_per_day if preset else DEFAULT_MAX_PER_DAY),
         retry=retry,
         transfer_queue=queue,
+        number_caps=_caps_with_preset(given_caps, preset),
     )
     repo.validate_spec(spec)
+    night = night_hours(make_windows(spec.window, spec.days))
+    if night is not None and not allow_night:
+        raise UserError(
+            f"the window {night} reaches into the night (21:00-08:00 local time), when Korean, "
+            "Chinese and US rules forbid marketing calls; give a daytime --window, or "
+            "--allow-night if every customer consented to night calls"
+        )
     # A script that does not load, or whose language nothing installed can hear, is refused now,
     # not at the first answered call.
     language = load_script(script).language
@@ -99,11 +139,32 @@ def create(
     require_recogniser(language, settings.models_dir, settings.asr_model)
     with session(engine_of(ctx)) as s:
         c = repo.create_campaign(s, spec)
+    if night is not None:
+        err_console.print(Text.assemble(
+            ("WARNING:", "bold red"), f" campaign {c.name} calls at night ({night}); "
+            "--allow-night was given: make sure every customer consented"))  # fmt: skip
     if as_json:
         print_json(campaign_dict(c))
-    else:
-        made = f"created campaign {c.name} (script {c.script_ref}, {c.region})"
-        console.print(made, markup=False)
+        return
+    console.print(f"created campaign {c.name} (script {c.script_ref}, {c.region})", markup=False)
+    if preset is not None:
+        console.print(f"{preset.rule}: calls {_windows_text(c.windows)} {c.time_zone}; "
+                      f"{_caps_text(c)}", markup=False)  # fmt: skip
+
+
+def _caps_with_preset(given: NumberCaps, preset: RegionPreset | None) -> NumberCaps:
+    base = preset.caps if preset else NumberCaps()
+    return NumberCaps(
+        given.per_minute if given.per_minute is not None else base.per_minute,
+        given.per_hour if given.per_hour is not None else base.per_hour,
+        given.per_day if given.per_day is not None else base.per_day,
+    )
+
+
+def _caps_text(c: Campaign) -> str:
+    caps = campaign_caps(c)
+    parts = [f"{n} a {name}" for _span, n, name in caps.spans()]
+    return "calls to one number (all campaigns): " + (", ".join(parts) or "no cap")
 
 
 @campaign_app.command("list")

@@ -18,14 +18,15 @@ from typing import TypeVar
 import anyio
 from sqlalchemy.engine import Engine
 
-from campaigns import dialing
+from campaigns import dialing, gate
 from campaigns.calls import CallReport, finish_attempt
 from campaigns.db import session
 from campaigns.dialing import AttemptResult, Claim
 from campaigns.models import Campaign
+from campaigns.policy import NumberCaps
 from campaigns.repo import get_campaign
 from orchestrator.callflow import CallPlan, place_call
-from orchestrator.pacing import IDLE_POLL_S, PacerConfig, PacerState, plan
+from orchestrator.pacing import IDLE_POLL_S, PacerConfig, PacerState, hopper_limit, plan
 from orchestrator.privacy import mask_phone
 from orchestrator.session import Services
 from telephony.base import TelephonyBackend
@@ -49,6 +50,7 @@ class RunStats:
     outcomes: Counter[str] = field(default_factory=Counter)
     latencies_s: list[float] = field(default_factory=list)
     recovered: int = 0
+    not_dialled: Counter[str] = field(default_factory=Counter)  # refused by the dial gate, why
     stopped_by: str = "done"
     elapsed_s: float = 0.0
 
@@ -67,6 +69,7 @@ class RunStats:
             "opt_outs": self.opt_outs,
             "outcomes": dict(self.outcomes),
             "recovered_from_previous_run": self.recovered,
+            "not_dialled": dict(self.not_dialled),
             "response_latency_s": {"p50": pct(0.5), "p95": pct(0.95), "n": len(lat)},
             "stopped_by": self.stopped_by,
             "elapsed_s": round(self.elapsed_s, 1),
@@ -81,6 +84,7 @@ class DialerOptions:
     capacity: int | None = None
     lease: timedelta = timedelta(minutes=15)
     handle_signals: bool = False
+    caps: NumberCaps = field(default_factory=NumberCaps)  # per number, across campaigns
     call_plan: CallPlan = field(default_factory=lambda: CallPlan(None, False))
 
 
@@ -125,8 +129,9 @@ class Dialer:
         self.stats.campaign = campaign.name
         if campaign.status != "active":
             self.stop(campaign.status)  # paused before we began: dial nothing
-        self.pacer = PacerConfig(campaign.max_channels, campaign.cps * self.opts.speed,
-                                 self.opts.capacity)  # fmt: skip
+        cps = campaign.cps * self.opts.speed
+        self.pacer = PacerConfig(campaign.max_channels, cps, self.opts.capacity,
+                                 hopper_limit(cps, self.opts.lease.total_seconds()))  # fmt: skip
         # A previous run of this worker that died left open attempts: close them first.
         self.stats.recovered = await self._db(
             dialing.recover_worker, self.engine, self.opts.worker_id
@@ -160,7 +165,8 @@ class Dialer:
                     return
                 if p.claim:
                     got = await self._db(dialing.claim, self.engine, self.campaign_id, p.claim,
-                                         self.opts.worker_id, self.opts.lease)  # fmt: skip
+                                         self.opts.worker_id, self.opts.lease, None,
+                                         self.opts.caps)  # fmt: skip
                     self.hopper.extend(got)
                     if len(got) < p.claim:
                         nothing_due_until = now + IDLE_POLL_S
@@ -169,7 +175,9 @@ class Dialer:
                         self.stop("done")
                         continue
                 for _ in range(p.dial if self.hopper else 0):
-                    claim = self.hopper.popleft()
+                    claim = await self._admit()
+                    if claim is None:
+                        break
                     self.stats.in_flight += 1
                     self.stats.dialled += 1
                     last_dial = now
@@ -178,6 +186,22 @@ class Dialer:
                 with anyio.move_on_after(p.wait_s):
                     await self._wake.wait()
                 self._wake = anyio.Event()
+
+    async def _admit(self) -> Claim | None:
+        """The dial gate: the first waiting claim that may be dialled now; the ones that may
+        not (listed meanwhile, window closed, caps, campaign paused) go back uncounted."""
+        while self.hopper:
+            res = await self._db(gate.admit, self.engine, list(self.hopper), self.opts.lease,
+                                 self.opts.caps)  # fmt: skip
+            for _ in range(res.used):
+                self.hopper.popleft()
+            for r in res.refused:
+                self.stats.not_dialled[r.kind] += 1
+                if r.kind == "paused":
+                    self.stop("paused")
+            if res.admitted is not None:
+                return res.admitted
+        return None
 
     async def _release(self) -> None:
         ids = [c.attempt_id for c in self.hopper]

@@ -17,6 +17,9 @@ class PacerConfig:
     max_channels: int
     cps: float
     capacity: int | None = None  # concurrent calls the recogniser sustains; None = not measured
+    # Claims waiting at most: what `cps` dials well within the claim lease (hopper_limit), so a
+    # claim is never still waiting when its lease runs out. None: no bound beyond the channels.
+    max_hopper: int | None = None
 
     @property
     def limit(self) -> int:
@@ -24,6 +27,12 @@ class PacerConfig:
         if self.capacity is None:
             return self.max_channels
         return max(1, min(self.max_channels, self.capacity))
+
+
+def hopper_limit(cps: float, lease_s: float, margin: float = 0.5) -> int:
+    """Claims that `cps` dials within `margin` of the lease: 1,000 channels at 1 cps and a
+    15-minute lease wait for at most 450 claims (7.5 minutes of dialling), never 1,000."""
+    return max(1, int(cps * lease_s * margin))
 
 
 @dataclass(frozen=True)
@@ -48,7 +57,8 @@ def plan(now: float, config: PacerConfig, state: PacerState) -> Plan:
     if state.stopping:
         return Plan(0, 0, IDLE_POLL_S, release_hopper=state.hopper > 0, done=state.in_flight == 0)
     free = max(0, config.limit - state.in_flight)
-    claim = max(0, free - state.hopper) if now >= state.nothing_due_until else 0
+    room = free if config.max_hopper is None else min(free, config.max_hopper)
+    claim = max(0, room - state.hopper) if now >= state.nothing_due_until else 0
     gap = 1.0 / config.cps
     next_slot = now if state.last_dial_at is None else state.last_dial_at + gap
     ready = state.hopper + claim

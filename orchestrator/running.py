@@ -12,6 +12,7 @@ import anyio
 from sqlalchemy.engine import Engine
 
 from campaigns.db import session
+from campaigns.policy import NumberCaps
 from campaigns.repo import get_campaign_by_name
 from dialogs.tts import PromptSpec
 from orchestrator.callflow import CallPlan
@@ -89,6 +90,11 @@ async def run_campaign(request: RunRequest) -> RunStats:
         speed=request.speed,
         capacity=capacity(settings),
         handle_signals=request.handle_signals,
+        caps=NumberCaps(
+            settings.number_max_per_minute,
+            settings.number_max_per_hour,
+            settings.number_max_per_day,
+        ),
         call_plan=CallPlan(
             campaign.transfer_queue, settings.webhook_url is not None, settings.ring_timeout_s
         ),

@@ -64,6 +64,11 @@ class Settings(BaseSettings):
     # the server refuses to start without one. Secure cookies need HTTPS in front of the console.
     web_secret: SecretStr | None = None
     web_secure_cookies: bool = False
+    # Calls to one number from all campaigns together, in any rolling minute / hour / day
+    # (None: no limit here; a campaign's own --number-max-* limits apply too, the stricter wins).
+    number_max_per_minute: int | None = None
+    number_max_per_hour: int | None = None
+    number_max_per_day: int | None = None
 
     @property
     def db_url(self) -> str:

@@ -23,7 +23,7 @@ def _closed_port() -> int:
 def test_unreachable_pbx_is_one_line_and_leaves_contacts_unclaimed(tmp_path: Path) -> None:
     home = tmp_path / "home"
     cli(home, "campaign", "create", "e", "--script", "ko-dormant-deposit", "--window",
-        "00:00-24:00", "--days", "mon-sun")  # fmt: skip
+        "00:00-24:00", "--allow-night", "--days", "mon-sun")  # fmt: skip
     (tmp_path / "l.csv").write_text("name,phone\n김민수,010-1234-5678\n", encoding="utf-8")
     cli(home, "contacts", "import", "e", str(tmp_path / "l.csv"), "--json")
     env = {**os.environ, "OUTREACH_HOME": str(home), "OUTREACH_AMI_PORT": str(_closed_port()),
@@ -51,7 +51,7 @@ def test_broken_script_is_refused_at_create_and_at_run(tmp_path: Path) -> None:
     # A good script broken after the campaign was made: the run says so and dials nobody.
     script.write_text(_bundled("ko-dormant-deposit"), encoding="utf-8")
     cli(home, "campaign", "create", "b", "--script", str(script), "--window", "00:00-24:00",
-        "--days", "mon-sun")  # fmt: skip
+        "--allow-night", "--days", "mon-sun")  # fmt: skip
     (tmp_path / "l.csv").write_text("name,phone\n김민수,010-1234-5678\n", encoding="utf-8")
     cli(home, "contacts", "import", "b", str(tmp_path / "l.csv"), "--json")
     script.write_text(broken, encoding="utf-8")
@@ -92,7 +92,7 @@ def test_unknown_region_is_refused_at_create(tmp_path: Path) -> None:
 def test_contact_the_script_cannot_address_is_not_dialled(tmp_path: Path) -> None:
     home = tmp_path / "home"
     cli(home, "campaign", "create", "v", "--script", "ko-dormant-deposit", "--window",
-        "00:00-24:00", "--days", "mon-sun")  # fmt: skip
+        "00:00-24:00", "--allow-night", "--days", "mon-sun")  # fmt: skip
     (tmp_path / "l.csv").write_text("name,phone,persona\n,010-1234-5678,interested\n")
     cli(home, "contacts", "import", "v", str(tmp_path / "l.csv"), "--json")
     summary = cli(home, "run", "v", "--until-done", "--speed", "4", "--json")

@@ -34,7 +34,7 @@ SCRIPT = "ko-dormant-deposit"
 
 def _campaign(home: Path, tmp: Path, names: list[str], persona: str = "interested") -> None:
     cli(home, "campaign", "create", "f", "--script", SCRIPT, "--window", "00:00-24:00",
-        "--days", "mon-sun", "--max-channels", "2", "--cps", "2")  # fmt: skip
+        "--allow-night", "--days", "mon-sun", "--max-channels", "2", "--cps", "2")  # fmt: skip
     rows = ["name,phone,persona"] + [
         f"{n},010-6666-{1000 + i},{persona}" for i, n in enumerate(names)
     ]

@@ -35,7 +35,8 @@ def test_sigkill_then_restart_loses_nothing(tmp_path: Path) -> None:
     home = tmp_path / "home"
     db = f"sqlite:///{home / 'outreach.db'}"
     cli(home, "campaign", "create", "k", "--script", "ko-dormant-deposit", "--window",
-        "00:00-24:00", "--days", "mon-sun", "--max-channels", "11", "--cps", "20")  # fmt: skip
+        "00:00-24:00", "--allow-night", "--days", "mon-sun", "--max-channels", "11",
+        "--cps", "20")  # fmt: skip
     cli(home, "contacts", "import", "k", str(persona_list(tmp_path / "l.csv", {})), "--json")
     env = {**os.environ, "OUTREACH_HOME": str(home), "OUTREACH_WORKER_ID": "w1"}
     first = subprocess.Popen(

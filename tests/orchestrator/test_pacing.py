@@ -5,7 +5,7 @@ from __future__ import annotations
 from hypothesis import given
 from hypothesis import strategies as st
 
-from orchestrator.pacing import PacerConfig, PacerState, plan
+from orchestrator.pacing import PacerConfig, PacerState, hopper_limit, plan
 
 
 def test_claims_up_to_the_free_channels_and_dials_one_at_a_time() -> None:
@@ -60,3 +60,26 @@ def test_never_exceeds_channels_capacity_or_rate(
         assert since + 1e-9 >= 1 / cps and hopper + p.claim >= 1
     assert in_flight + hopper + p.claim <= max(cfg.limit, in_flight + hopper)
     assert p.wait_s >= 0
+
+
+def test_no_claim_waits_in_the_hopper_past_its_lease() -> None:
+    """1,000 channels at 1 call per second with a 15-minute lease: a hopper filled to the
+    channel limit would still hold claims 17 minutes later; bounded, each is dialled in time."""
+    lease_s = 900.0
+    cfg = PacerConfig(max_channels=1000, cps=1.0, max_hopper=hopper_limit(1.0, lease_s))
+    now, last_dial = 0.0, None
+    hopper: list[float] = []  # when each waiting claim was made
+    calls: list[float] = []  # when each call in flight ends (each lasts two minutes)
+    waits: list[float] = []
+    while now < 3600:
+        calls = [end for end in calls if end > now]
+        p = plan(now, cfg, PacerState(len(calls), len(hopper), last_dial))
+        hopper += [now] * p.claim
+        for _ in range(min(p.dial, len(hopper))):
+            waits.append(now - hopper.pop(0))
+            calls.append(now + 120)
+            last_dial = now
+        now += max(p.wait_s, 0.01)
+    assert len(waits) > 3000, "it kept dialling at its rate"
+    assert max(waits) <= lease_s / 2 + 1
+    assert hopper_limit(1.0, lease_s) == 450 and hopper_limit(0.001, lease_s) == 1

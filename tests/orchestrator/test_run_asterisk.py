@@ -38,7 +38,7 @@ def test_every_persona_through_the_sandbox_asterisk(
 ) -> None:
     home = tmp_path / "home"
     cli(home, "campaign", "create", "pbx", "--script", "ko-dormant-deposit", "--window",
-        "00:00-24:00", "--days", "mon-sun", "--max-channels", "11", "--cps", "5",
+        "00:00-24:00", "--allow-night", "--days", "mon-sun", "--max-channels", "11", "--cps", "5",
         "--queue", "sales")  # fmt: skip
     phones = {p: SPECIAL.get(p, f"+82105555{1000 + i}") for i, p in enumerate(EXPECTED)}
     engine = open_database(f"sqlite:///{home / 'outreach.db'}")

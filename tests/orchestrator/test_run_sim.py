@@ -12,7 +12,8 @@ from tests.orchestrator.helpers import EXPECTED, check_outcomes, cli, persona_li
 def test_every_persona_ends_as_it_should_on_sim(tmp_path: Path) -> None:
     home = tmp_path / "home"
     cli(home, "campaign", "create", "sim1", "--script", "ko-dormant-deposit", "--window",
-        "00:00-24:00", "--days", "mon-sun", "--max-channels", "6", "--cps", "5")  # fmt: skip
+        "00:00-24:00", "--allow-night", "--days", "mon-sun", "--max-channels", "6",
+        "--cps", "5")  # fmt: skip
     imported = cli(home, "contacts", "import", "sim1", str(persona_list(tmp_path / "l.csv", {})),
                    "--json")  # fmt: skip
     assert imported["imported"] == len(EXPECTED)

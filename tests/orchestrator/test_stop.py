@@ -37,7 +37,8 @@ def test_stop_lets_calls_finish_and_leaves_nothing_claimed(tmp_path: Path, how: 
     home = tmp_path / "home"
     db = f"sqlite:///{home / 'outreach.db'}"
     cli(home, "campaign", "create", "s", "--script", "ko-dormant-deposit", "--window",
-        "00:00-24:00", "--days", "mon-sun", "--max-channels", "3", "--cps", "1")  # fmt: skip
+        "00:00-24:00", "--allow-night", "--days", "mon-sun", "--max-channels", "3",
+        "--cps", "1")  # fmt: skip
     rows = ["name,phone,persona"] + [f"고객{i},010-7777-{1000 + i},interested" for i in range(12)]
     (tmp_path / "l.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     cli(home, "contacts", "import", "s", str(tmp_path / "l.csv"), "--json")
@@ -67,7 +68,7 @@ def test_stop_lets_calls_finish_and_leaves_nothing_claimed(tmp_path: Path, how: 
 def test_a_paused_campaign_dials_nobody_and_says_so(tmp_path: Path) -> None:
     home = tmp_path / "home"
     cli(home, "campaign", "create", "p", "--script", "ko-dormant-deposit", "--window",
-        "00:00-24:00", "--days", "mon-sun")  # fmt: skip
+        "00:00-24:00", "--allow-night", "--days", "mon-sun")  # fmt: skip
     (tmp_path / "l.csv").write_text("name,phone\n김민수,010-1234-5678\n", encoding="utf-8")
     cli(home, "contacts", "import", "p", str(tmp_path / "l.csv"), "--json")
     cli(home, "campaign", "pause", "p")
