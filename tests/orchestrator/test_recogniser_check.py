@@ -62,7 +62,7 @@ def test_run_refuses_when_the_recogniser_has_gone_and_dials_nobody(tmp_path: Pat
     home = tmp_path / "home"
     stand_in = _add_mandarin_stand_in(home)
     cli(home, "campaign", "create", "c", "--script", "cmn-dormant-deposit", "--window",
-        "00:00-24:00", "--days", "mon-sun", "--region", "CN")  # fmt: skip
+        "00:00-24:00", "--allow-night", "--days", "mon-sun", "--region", "CN")  # fmt: skip
     (tmp_path / "l.csv").write_text("name,phone\n王伟,13812345678\n", encoding="utf-8")
     cli(home, "contacts", "import", "c", str(tmp_path / "l.csv"), "--json")
     shutil.rmtree(stand_in)
