@@ -7,7 +7,7 @@ import csv
 import os
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
-from typing import Annotated, Any
+from typing import Annotated, Any, TextIO
 
 import typer
 
@@ -78,13 +78,18 @@ def write_csv_private(out: Path, rows: list[dict[str, Any]]) -> None:
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(fd, 0o600)  # also when the file existed with wider permissions
     with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
-        w = csv.DictWriter(f, CSV_FIELDS, extrasaction="ignore")
-        w.writeheader()
-        for r in rows:
-            mark = r["qa"] or {}
-            qa_cols = {f"qa_{k}": mark.get(k) for k in ("verdict", "reviewer", "comment")}
-            qa_cols["qa_tags"] = " ".join(mark.get("tags", []))
-            w.writerow({**r, "intents": " ".join(r["intents"]), **qa_cols})
+        write_csv(f, rows)
+
+
+def write_csv(f: TextIO, rows: list[dict[str, Any]]) -> None:
+    """Search rows as CSV into `f` (also the web console's download)."""
+    w = csv.DictWriter(f, CSV_FIELDS, extrasaction="ignore")
+    w.writeheader()
+    for r in rows:
+        mark = r["qa"] or {}
+        qa_cols = {f"qa_{k}": mark.get(k) for k in ("verdict", "reviewer", "comment")}
+        qa_cols["qa_tags"] = " ".join(mark.get("tags", []))
+        w.writerow({**r, "intents": " ".join(r["intents"]), **qa_cols})
 
 
 Opt = typer.Option

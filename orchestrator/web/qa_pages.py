@@ -1,24 +1,85 @@
-"""QA reviewers' pages: find calls, read a call with its recording in step, mark it, export."""
+"""QA reviewers' pages: find calls (campaigns.search), read a call with its recording in step,
+mark it (campaigns.qa_marks), export a search as CSV."""
 
 from __future__ import annotations
 
+import io
+from urllib.parse import urlencode
+from collections.abc import Mapping
 from typing import Any
 
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
 from starlette.requests import Request
-from starlette.responses import Response
+from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from campaigns import qa
+from campaigns import qa, qa_marks
 from campaigns.db import session
-from campaigns.errors import NotFound
-from campaigns.repo import get_campaign_by_name, list_campaigns
-from orchestrator.web.security import engine, require, run_db
+from campaigns.errors import CampaignError, NotFound
+from campaigns.repo import REGION_ZONES, get_campaign_by_name, list_campaigns
+from campaigns.search import TIERS, CallFilter, check_filter, search_calls
+from orchestrator.cli_calls import parse_when, write_csv
+from orchestrator.cli_common import UserError
+from orchestrator.web.security import checked_form, engine, require, run_db
 
 REVIEWERS = ("qa", "manager")
 LOW_CONFIDENCE = 0.6  # below this a recognised turn is marked for the reviewer's ear
-PAGE_SIZE = 100
+PAGE_SIZE = 50
+EXPORT_MAX = 100_000
+
+
+def _script_intents(refs: set[str]) -> set[str]:
+    from dialogs import DialogError, load_script
+
+    out: set[str] = set()
+    for ref in refs:
+        try:
+            out |= set(load_script(ref).intents)
+        except (DialogError, OSError):
+            continue
+    return out
+
+
+def _number(args: Mapping[str, str], key: str, kind: type[int] | type[float]) -> Any:
+    text = args.get(key, "")
+    if not text:
+        return None
+    try:
+        return kind(text)
+    except ValueError as exc:
+        raise UserError(f"{key.replace('_', ' ')} {text!r} is not a number") from exc
+
+
+def build_filter(db: Engine, args: Mapping[str, str], region: str = "KR") -> CallFilter:
+    """The search form's fields as a CallFilter, refused (one line) when a value cannot match."""
+    campaigns = {}
+    with session(db) as s:
+        for c in list_campaigns(s):
+            campaigns[c.name] = c
+    name = args.get("campaign", "")
+    if name and name not in campaigns:
+        raise NotFound(f"no campaign named {name!r}")
+    camp = campaigns.get(name)
+    tz = camp.time_zone if camp else REGION_ZONES.get(region, "UTC")
+    reviewed = {"yes": True, "no": False}.get(args.get("reviewed", ""))
+    f = CallFilter(
+        campaign_id=camp.id if camp else None, outcome=args.get("outcome") or None,
+        intent=args.get("intent") or None, since=parse_when(args.get("since") or None, tz),
+        until=parse_when(args.get("until") or None, tz, end_of_day=True),
+        phone=args.get("phone") or None, tier=args.get("tier") or None,
+        min_score=_number(args, "min_score", int), max_score=_number(args, "max_score", int),
+        below_confidence=_number(args, "below_confidence", float),
+        text=args.get("text") or None, reviewed=reviewed, verdict=args.get("verdict") or None,
+        tag=args.get("tag") or None, region=region,
+    )  # fmt: skip
+    refs = {camp.script_ref} if camp else {c.script_ref for c in campaigns.values()}
+    check_filter(db, f, _script_intents(refs) if f.intent else None)
+    return f
+
+
+def _search(db: Engine, args: dict[str, str], offset: int) -> tuple[list[dict[str, Any]], int]:
+    return search_calls(db, build_filter(db, args), limit=PAGE_SIZE, offset=offset)
 
 
 def _campaign_names(db: Engine) -> list[str]:
@@ -26,34 +87,54 @@ def _campaign_names(db: Engine) -> list[str]:
         return [c.name for c in list_campaigns(s)]
 
 
-def _campaign_id(db: Engine, name: str) -> int | None:
-    if not name:
-        return None
-    with session(db) as s:
-        return get_campaign_by_name(s, name).id
-
-
-def _search(db: Engine, args: dict[str, str]) -> list[dict[str, Any]]:
-    return qa.list_calls(
-        db, _campaign_id(db, args.get("campaign", "")), args.get("outcome") or None,
-        args.get("intent") or None, limit=PAGE_SIZE,
-    )  # fmt: skip
+def _args(request: Request) -> dict[str, str]:
+    return {k: v.strip() for k, v in request.query_params.items() if k != "offset"}
 
 
 async def calls_page(request: Request) -> Response:
     from orchestrator.web.app import page
 
     user = await require(request, *REVIEWERS)
-    args = {k: v.strip() for k, v in request.query_params.items()}
-    calls = await run_db(_search, engine(request), args)
+    args = _args(request)
+    try:
+        offset = max(0, int(request.query_params.get("offset", "0") or 0))
+    except ValueError:
+        offset = 0
+    error, status = None, 200
+    try:
+        calls, total = await run_db(_search, engine(request), args, offset)
+    except (CampaignError, UserError) as exc:
+        calls, total, error, status = [], 0, str(exc), 400
     names = await run_db(_campaign_names, engine(request))
-    return page(request, "calls.html", user, calls=calls, args=args, campaigns=names)
+    query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset"])
+    return page(request, "calls.html", user, status, calls=calls, total=total, args=args,
+                campaigns=names, error=error, offset=offset, page_size=PAGE_SIZE, query=query,
+                tiers=TIERS, low=LOW_CONFIDENCE)  # fmt: skip
+
+
+def _export(db: Engine, args: dict[str, str]) -> str:
+    rows, _ = search_calls(db, build_filter(db, args), limit=EXPORT_MAX)
+    out = io.StringIO()
+    write_csv(out, rows)
+    return "\ufeff" + out.getvalue()  # a BOM, so Excel reads Korean and Chinese right
+
+
+async def export_csv(request: Request) -> Response:
+    await require(request, *REVIEWERS)
+    try:
+        text = await run_db(_export, engine(request), _args(request))
+    except (CampaignError, UserError) as exc:
+        raise HTTPException(400, str(exc)) from exc
+    return Response(text, media_type="text/csv; charset=utf-8", headers={
+        "Content-Disposition": 'attachment; filename="calls.csv"',
+        "Cache-Control": "private, no-store"})  # fmt: skip
 
 
 def _call(db: Engine, attempt_id: str) -> dict[str, Any]:
     call = qa.show_call(db, attempt_id)
     with session(db) as s:
         call["script"] = get_campaign_by_name(s, call["campaign"]).script_ref
+    call["marks"] = qa_marks.marks_of(db, attempt_id)
     return call
 
 
@@ -65,10 +146,24 @@ async def call_page(request: Request) -> Response:
         call = await run_db(_call, engine(request), request.path_params["call_id"])
     except NotFound as exc:
         raise HTTPException(404, str(exc)) from exc
-    return page(request, "call.html", user, call=call, low=LOW_CONFIDENCE)
+    return page(request, "call.html", user, call=call, low=LOW_CONFIDENCE,
+                notice=request.query_params.get("notice"))  # fmt: skip
+
+
+async def mark(request: Request) -> Response:
+    user = await require(request, *REVIEWERS)
+    form = await checked_form(request)
+    call_id = request.path_params["call_id"]
+    tags = str(form.get("tags") or "").replace(",", " ").split()
+    verdict = str(form.get("verdict") or "")
+    await run_db(qa_marks.mark_call, engine(request), call_id, user.name, verdict, tags,
+                 str(form.get("comment") or "") or None)  # fmt: skip
+    return RedirectResponse(f"/qa/calls/{call_id}?notice=Marked+{verdict}", status_code=303)
 
 
 routes = [
     Route("/qa", calls_page),
+    Route("/qa/export.csv", export_csv),
     Route("/qa/calls/{call_id:str}", call_page),
+    Route("/qa/calls/{call_id:str}/mark", mark, methods=["POST"]),
 ]
