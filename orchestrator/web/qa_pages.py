@@ -4,9 +4,9 @@ mark it (campaigns.qa_marks), export a search as CSV."""
 from __future__ import annotations
 
 import io
-from urllib.parse import urlencode
 from collections.abc import Mapping
 from typing import Any
+from urllib.parse import urlencode
 
 from sqlalchemy.engine import Engine
 from starlette.exceptions import HTTPException
