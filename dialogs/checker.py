@@ -140,6 +140,7 @@ class _Rules:
         self.check_graph()
         self.check_prompts()
         self.check_disclosure()
+        self.check_voice()
 
     def edges(self, state: str) -> Iterator[tuple[str, Path_]]:
         """(target, where) for every way `state` can move on, global intents included."""
@@ -309,3 +310,32 @@ class _Rules:
         if self.m.on_behalf_of.lower() not in text:
             self.warn(f"the first prompt does not say who the call is for "
                       f"(on_behalf_of: {self.m.on_behalf_of!r})", path, self.m.start)
+
+    def check_voice(self) -> None:
+        """The voice exists for its engine; pronunciation overrides are usable pinyin."""
+        from dialogs.tts.kokoro import VOICES as KOKORO_VOICES
+        from dialogs.tts.mandarin import bad_pronunciation
+
+        voice = self.m.voice
+        mandarin = self.m.language.split("-")[0].lower() in ("cmn", "zh")
+        if voice.engine == "kokoro":
+            if voice.name not in KOKORO_VOICES:
+                self.error(f"voice: Kokoro has no voice {voice.name!r}; use one of "
+                           f"{', '.join(KOKORO_VOICES)} (jm_kumo is the clearest in Mandarin)",
+                           ("voice",))
+            if not mandarin:
+                self.error("voice: Kokoro speaks only Mandarin here (language "
+                           f"{self.m.language!r}); use an espeak-ng voice or recorded prompts "
+                           "(docs/scripts.md)",
+                           ("voice",))
+        if self.m.pronounce and not mandarin:
+            self.warn("pronounce: overrides are pinyin and are used only for Mandarin voices",
+                      ("pronounce",))
+        texts = [t for _, t in Script(self.m, self.file).prompt_texts()]
+        texts += [self.m.apology or "", *(v or "" for v in self.m.variables.values())]
+        for word, syllables in self.m.pronounce.items():
+            why = bad_pronunciation(word, syllables)
+            if why:
+                self.error(why, ("pronounce", word))
+            elif not any(word in t for t in texts):
+                self.warn(f"pronounce.{word}: no prompt says {word!r}", ("pronounce", word))

@@ -97,6 +97,20 @@ class Confirm(_Strict):
     unclear: str  # the state a still-unclear answer ends in (never the costly outcome itself)
 
 
+class VoiceDef(_Strict):
+    """Who speaks the prompts: `voice: cmn` (an espeak-ng voice) is short for
+    `voice: {engine: espeak, name: cmn}`; `voice: {engine: kokoro, name: jm_kumo}` is Kokoro."""
+
+    engine: Literal["espeak", "kokoro"] = "espeak"
+    name: str
+    speed: float = Field(default=1.0, ge=0.5, le=2.0)  # pace (1.0: the engine's own)
+
+    @model_validator(mode="before")
+    @classmethod
+    def _shorthand(cls, value: Any) -> Any:
+        return {"engine": "espeak", "name": value} if isinstance(value, str) else value
+
+
 class Defaults(_Strict):
     listen_timeout_s: float = Field(default=6.0, gt=0, le=60)
     min_confidence: float = Field(default=0.5, ge=0, le=1)
@@ -130,7 +144,9 @@ class Scoring(_Strict):
 class ScriptModel(_Strict):
     name: str
     language: str
-    voice: str
+    voice: VoiceDef
+    # Readings the synthesiser gets wrong, as pinyin with tone numbers: {还款: huan2 kuan3}.
+    pronounce: dict[str, str] = Field(default_factory=dict)
     description: str = ""
     on_behalf_of: str  # who the robot calls for; the first prompt must say it
     variables: dict[str, str | None] = Field(default_factory=dict)  # name -> default

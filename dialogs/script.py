@@ -10,6 +10,7 @@ from pathlib import Path
 
 from dialogs.errors import ScriptError, VariableError
 from dialogs.schema import IntentDef, Route, ScriptModel, StateDef
+from dialogs.tts.cache import Voice
 
 
 @dataclass(frozen=True)
@@ -54,8 +55,10 @@ class Script:
         return self.model.language
 
     @property
-    def voice(self) -> str:
-        return self.model.voice
+    def voice(self) -> Voice:
+        """The script's voice with its pronunciation overrides: `voice.spec(text)` to synthesise."""
+        v = self.model.voice
+        return Voice(v.name, v.engine, v.speed, tuple(sorted(self.model.pronounce.items())))
 
     @property
     def apology(self) -> str:

@@ -72,7 +72,8 @@ def list_scripts(as_json: JsonOpt = False) -> None:
                 {
                     "name": s.name,
                     "language": s.language,
-                    "voice": s.voice,
+                    "voice": str(s.voice),
+                    "engine": s.voice.engine,
                     "states": len(s.states),
                     "variables": s.variables,
                 }
@@ -83,7 +84,8 @@ def list_scripts(as_json: JsonOpt = False) -> None:
     print_table(
         "Bundled scripts",
         ["name", "language", "voice", "states", "variables"],
-        [[s.name, s.language, s.voice, len(s.states), ", ".join(s.variables)] for s in scripts],
+        [[s.name, s.language, str(s.voice), len(s.states), ", ".join(s.variables)]
+         for s in scripts],
     )
 
 

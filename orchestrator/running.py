@@ -14,7 +14,6 @@ from sqlalchemy.engine import Engine
 from campaigns.db import session
 from campaigns.policy import NumberCaps
 from campaigns.repo import get_campaign_by_name
-from dialogs.tts import PromptSpec
 from orchestrator.callflow import CallPlan
 from orchestrator.dialer import Dialer, DialerOptions, RunStats
 from orchestrator.runtime import (
@@ -68,7 +67,7 @@ async def _prerender(services: Services) -> None:
     """Every fixed prompt of the script is synthesised before the first dial."""
     voice = services.script.voice
     fixed = [p.template for p in services.script.all_prompts() if p.fixed]
-    await services.prompts.prerender([PromptSpec(t, voice) for t in fixed])
+    await services.prompts.prerender([voice.spec(t) for t in fixed])
 
 
 async def run_campaign(request: RunRequest) -> RunStats:

@@ -21,7 +21,7 @@ from campaigns.dnc import add_dnc_rows
 from campaigns.models import Contact
 from campaigns.repo import utcnow
 from dialogs import load_script, warm_up
-from dialogs.tts import PromptCache, PromptSpec, Pyttsx3Engine, voice_for
+from dialogs.tts import PromptCache, PromptSpec, default_engines, voice_for
 from orchestrator.cli_common import UserError
 from orchestrator.session import Services, SessionConfig
 from orchestrator.settings import Settings
@@ -64,7 +64,7 @@ def capacity(settings: Settings) -> int:
 
 
 def prompt_cache(settings: Settings) -> PromptCache:
-    return PromptCache(settings.prompt_cache_dir, Pyttsx3Engine())
+    return PromptCache(settings.prompt_cache_dir, default_engines())
 
 
 async def build_services(
@@ -88,7 +88,7 @@ async def build_services(
 
     recordings = settings.recordings_dir if settings.recordings else None
     # Synthesised now, so that the apology after a failure mid-call cannot itself fail then.
-    apology = (await prompts.get(PromptSpec(script.apology, script.voice))).pcm
+    apology = (await prompts.get(script.voice.spec(script.apology))).pcm
     return Services(script, asr, prompts, config, recordings, opt_out, apology)
 
 
@@ -116,7 +116,7 @@ def speaker(services: Services) -> Callable[[str, str], Awaitable[bytes]]:
     """Simulated customers speak with the project's synthesiser, in their language's voice."""
 
     async def speak(text: str, language: str) -> bytes:
-        voice = voice_for(language, services.script.voice)
+        voice = voice_for(language, voice_for(services.script.language))
         return (await services.prompts.get(PromptSpec(text, voice))).pcm
 
     return speak

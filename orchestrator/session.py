@@ -37,7 +37,7 @@ from dialogs import (
     Transfer,
     Utterance,
 )
-from dialogs.tts import PromptCache, PromptSpec
+from dialogs.tts import PromptCache
 from orchestrator.recording import Recorder
 from telephony.base import AudioFrame, DtmfFrame, Media
 
@@ -261,7 +261,7 @@ class CallSession:
         if listen is not None:
             # Speech over this prompt is recognised with the grammar of the answer it expects.
             self._expect(listen.phrases)
-        prompt = await self.svc.prompts.get(PromptSpec(cmd.text, self.svc.script.voice))
+        prompt = await self.svc.prompts.get(self.svc.script.voice.spec(cmd.text))
         start = self.clock.now()
         if self._pending_reply is not None:
             eot_delay, received = self._pending_reply

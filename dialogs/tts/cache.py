@@ -1,9 +1,11 @@
 """The prompt cache: each prompt is synthesised once and kept on disk as a WAV at the call's rate.
 
-The key is a hash of (text, voice, speaking rate and pitch, sample rate, engine name and
-version), so a new espeak-ng or another voice never serves stale audio. Files appear atomically
-(write, then rename), so a crash or a second process never reads half a prompt; concurrent
-requests for the same prompt in one process wait for one synthesis instead of each doing it.
+The key is a hash of (text, voice, speaking rate, pitch and speed, pronunciation overrides, sample
+rate, engine name and version), so a new espeak-ng or another voice never serves stale audio. A
+cache holds several engines by name ("espeak", "kokoro"); each prompt names the one that speaks
+it. Files appear atomically (write, then rename), so a crash or a second process never reads
+half a prompt; concurrent requests for the same prompt in one process wait for one synthesis
+instead of each doing it.
 """
 
 from __future__ import annotations
@@ -13,8 +15,8 @@ import json
 import os
 import tempfile
 import wave
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
 
 import anyio
@@ -28,6 +30,9 @@ TELEPHONY_RATE = 8000
 BATCH = 16  # prompts per child process when pre-rendering
 
 
+DEFAULT_ENGINE = "espeak"
+
+
 @dataclass(frozen=True, slots=True)
 class PromptSpec:
     text: str
@@ -35,6 +40,27 @@ class PromptSpec:
     rate: int = DEFAULT_RATE
     sample_rate: int = TELEPHONY_RATE
     pitch: int = DEFAULT_PITCH
+    engine: str = DEFAULT_ENGINE
+    speed: float = 1.0
+    pronounce: tuple[tuple[str, str], ...] = ()
+
+
+@dataclass(frozen=True, slots=True)
+class Voice:
+    """Who speaks a script's prompts: an engine ("espeak" or "kokoro"), its voice, the pace, and
+    the script's pronunciation overrides (word -> pinyin with tone numbers)."""
+
+    name: str
+    engine: str = DEFAULT_ENGINE
+    speed: float = 1.0
+    pronounce: tuple[tuple[str, str], ...] = field(default=())
+
+    def spec(self, text: str, sample_rate: int = TELEPHONY_RATE) -> PromptSpec:
+        return PromptSpec(text, self.name, sample_rate=sample_rate, engine=self.engine,
+                          speed=self.speed, pronounce=self.pronounce)
+
+    def __str__(self) -> str:
+        return self.name if self.engine == DEFAULT_ENGINE else f"{self.engine}:{self.name}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +78,33 @@ class Prompt:
 
 
 class PromptCache:
-    def __init__(self, directory: Path, engine: TtsEngine) -> None:
+    """Prompts on disk under `directory`. `engine` is one engine for every prompt, or engines by
+    name (see `default_engines()`), each prompt spoken by the one its spec names."""
+
+    def __init__(self, directory: Path, engine: TtsEngine | Mapping[str, TtsEngine]) -> None:
         self.directory = directory
-        self.engine = engine
+        self.engines: Mapping[str, TtsEngine] | None = None
+        if isinstance(engine, Mapping):
+            self.engines = dict(engine)
+            engine = self.engines[DEFAULT_ENGINE]
+        self.engine: TtsEngine = engine
         self._inflight: dict[str, anyio.Event] = {}
 
+    def engine_for(self, spec: PromptSpec) -> TtsEngine:
+        if self.engines is None:
+            return self.engine
+        found = self.engines.get(spec.engine)
+        if found is None:
+            raise TtsError(f"no speech engine {spec.engine!r}; use one of "
+                           f"{', '.join(sorted(self.engines))}")
+        return found
+
     def key(self, spec: PromptSpec) -> str:
-        ident = [spec.text, spec.voice, spec.rate, spec.pitch, spec.sample_rate,
-                 self.engine.name, self.engine.version]
+        engine = self.engine_for(spec)
+        ident: list[object] = [spec.text, spec.voice, spec.rate, spec.pitch, spec.sample_rate,
+                               engine.name, engine.version]
+        if spec.speed != 1.0 or spec.pronounce:
+            ident += [spec.speed, [list(p) for p in spec.pronounce]]
         return hashlib.sha256(json.dumps(ident, ensure_ascii=False).encode()).hexdigest()
 
     def path_of(self, spec: PromptSpec) -> Path:
@@ -84,11 +129,15 @@ class PromptCache:
         total = len(found) + len(todo)
         if progress:
             progress(len(found), total)
-        for i in range(0, len(todo), BATCH):
-            for prompt in await self._render(todo[i:i + BATCH]):
-                found[prompt.spec] = prompt
-            if progress:
-                progress(len(found), total)
+        by_engine: dict[str, list[PromptSpec]] = {}
+        for spec in todo:
+            by_engine.setdefault(spec.engine, []).append(spec)
+        for group in by_engine.values():
+            for i in range(0, len(group), BATCH):
+                for prompt in await self._render(group[i:i + BATCH]):
+                    found[prompt.spec] = prompt
+                if progress:
+                    progress(len(found), total)
         return [found[s] for s in specs]
 
     async def _wait_or_load(self, spec: PromptSpec) -> Prompt | None:
@@ -111,8 +160,9 @@ class PromptCache:
         events = {self.key(s): anyio.Event() for s in specs}
         self._inflight.update(events)
         try:
-            audio = await self.engine.synthesize_many(
-                [SpeechRequest(s.text, s.voice, s.rate, s.pitch) for s in specs])
+            audio = await self.engine_for(specs[0]).synthesize_many(
+                [SpeechRequest(s.text, s.voice, s.rate, s.pitch, s.speed, s.pronounce)
+                 for s in specs])
             return [self._store(s, a) for s, a in zip(specs, audio, strict=True)]
         finally:
             for key, event in events.items():
@@ -124,6 +174,15 @@ class PromptCache:
         path = self.path_of(spec)
         write_wav(path, pcm, spec.sample_rate)
         return Prompt(spec, pcm, path, cached=False)
+
+
+def default_engines() -> dict[str, TtsEngine]:
+    """The engines a script may name: espeak-ng (through pyttsx3) and Kokoro. Kokoro's model is
+    found (and its child process started) only when a prompt needs it."""
+    from dialogs.tts.engine import Pyttsx3Engine
+    from dialogs.tts.kokoro import KokoroEngine
+
+    return {DEFAULT_ENGINE: Pyttsx3Engine(), "kokoro": KokoroEngine()}
 
 
 def write_wav(path: Path, pcm: bytes, sample_rate: int) -> None:
@@ -143,7 +202,7 @@ def write_wav(path: Path, pcm: bytes, sample_rate: int) -> None:
 
 
 def convert(audio: Audio, sample_rate: int) -> bytes:
-    """The engine's audio at the call's rate (espeak-ng renders at 22050 Hz)."""
+    """The engine's audio at the call's rate (espeak-ng renders at 22050 Hz, Kokoro at 24 kHz)."""
     if audio.sample_rate == sample_rate:
         return audio.pcm
     samples = np.frombuffer(audio.pcm, dtype="<i2")

@@ -51,10 +51,13 @@ class SpeechRequest:
     voice: str
     rate: int = DEFAULT_RATE
     pitch: int = DEFAULT_PITCH
+    speed: float = 1.0  # pace for engines without a words-per-minute rate (Kokoro)
+    pronounce: tuple[tuple[str, str], ...] = ()  # (word, "huan2 kuan3"): Mandarin readings
 
 
 class TtsEngine(Protocol):
-    """What the prompt cache needs from a synthesiser; `version` changes when output would."""
+    """What the prompt cache needs from a synthesiser; `version` changes when output would.
+    Implemented by `Pyttsx3Engine` (espeak-ng) and `KokoroEngine` (dialogs/tts/kokoro.py)."""
 
     name: str
 
@@ -66,6 +69,11 @@ class TtsEngine(Protocol):
 
 # Language codes as scripts, models and personas write them -> the espeak-ng voice that speaks it.
 VOICES = {"ko": "ko", "cmn": "cmn", "zh": "cmn", "cn": "cmn", "en": "en-us", "en-us": "en-us"}
+# espeak-ng's `cmn` voice reads characters as pinyin with the tone digits spoken in English
+# ("ni-three"); Chinese text for these voices is turned into pinyin with tone numbers
+# (dialogs/tts/mandarin.py) and spoken by the voice that reads pinyin.
+PINYIN_VOICE = "cmn-latn-pinyin"
+MANDARIN_VOICES = {"cmn", "zh", "cmn-latn-pinyin", "zh-cmn"}
 
 
 def voice_for(language: str, default: str = "ko") -> str:
@@ -102,7 +110,7 @@ class Pyttsx3Engine:
                 return [_read(p) for p in outs]
 
     async def _run(self, requests: list[SpeechRequest], outs: list[Path]) -> None:
-        jobs = [{"text": r.text, "voice": r.voice, "rate": r.rate, "pitch": r.pitch, "out": str(p)}
+        jobs = [{**_espeak_text(r), "rate": r.rate, "pitch": r.pitch, "out": str(p)}
                 for r, p in zip(requests, outs, strict=True)]
         payload = json.dumps({"jobs": jobs}, ensure_ascii=False).encode()
         try:
@@ -113,6 +121,15 @@ class Pyttsx3Engine:
             raise TtsError(f"speech synthesis took longer than {self.timeout_s:.0f} s") from None
         if done.returncode != 0:
             raise TtsError(_worker_error(done.stderr, done.returncode))
+
+
+def _espeak_text(request: SpeechRequest) -> dict[str, str]:
+    """Mandarin characters become tone-numbered pinyin for the pinyin voice; the rest as is."""
+    from dialogs.tts.mandarin import has_han, pinyin_text
+
+    if request.voice in MANDARIN_VOICES and has_han(request.text):
+        return {"text": pinyin_text(request.text, dict(request.pronounce)), "voice": PINYIN_VOICE}
+    return {"text": request.text, "voice": request.voice}
 
 
 def _worker_error(stderr: bytes, code: int) -> str:
@@ -143,4 +160,4 @@ def _engine_version() -> str:
         out = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False)
         found = re.search(r"\d+\.\d+[\w.\-]*", out.stdout)  # "eSpeak NG text-to-speech: 1.51 ..."
         espeak = found.group(0) if found else "unknown"
-    return f"pyttsx3-{version('pyttsx3')}+espeak-ng-{espeak}"
+    return f"pyttsx3-{version('pyttsx3')}+espeak-ng-{espeak}+cmn-pinyin-{version('pypinyin')}"

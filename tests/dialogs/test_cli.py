@@ -89,7 +89,9 @@ def test_list_bundled_scripts_json() -> None:
     result = runner.invoke(app, ["script", "list", "--json"])
     rows = json.loads(result.stdout)
     assert {r["name"]: r["voice"] for r in rows} == {
-        "cmn-dormant-deposit": "cmn", "en-dormant-deposit": "en-us", "ko-dormant-deposit": "ko"}
+        "cmn-dormant-deposit": "kokoro:jm_kumo", "en-dormant-deposit": "en-us",
+        "ko-dormant-deposit": "ko"}
+    assert {r["name"]: r["engine"] for r in rows}["cmn-dormant-deposit"] == "kokoro"
 
 
 def test_errors_print_one_line_without_a_traceback(tmp_path: Path) -> None:

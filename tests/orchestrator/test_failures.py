@@ -20,7 +20,7 @@ import sqlalchemy as sa
 from campaigns.db import open_database
 from campaigns.models import Attempt, Contact
 from dialogs import load_script
-from dialogs.tts import PromptCache, PromptSpec, Pyttsx3Engine
+from dialogs.tts import PromptCache, Pyttsx3Engine
 from orchestrator.cli import app
 from orchestrator.runtime import build_services
 from orchestrator.session import SessionConfig
@@ -48,12 +48,12 @@ def _block_greeting_cache(home: Path) -> str:
     cache = PromptCache(home / "prompts", Pyttsx3Engine())
     script = load_script(SCRIPT)
     taken = {p.parent.name for p in (home / "prompts").rglob("*.wav")}
-    fixed = {cache.path_of(PromptSpec(p.template, script.voice)).parent.name
+    fixed = {cache.path_of(script.voice.spec(p.template)).parent.name
              for p in script.all_prompts() if p.fixed}  # fmt: skip
     for i in range(200):
         name = f"김민{i}"
         text = script.render(script.start, {"name": name})
-        folder = cache.path_of(PromptSpec(text, script.voice)).parent
+        folder = cache.path_of(script.voice.spec(text)).parent
         if folder.name not in taken | fixed:
             folder.parent.mkdir(parents=True, exist_ok=True)
             folder.write_text("not a directory")
