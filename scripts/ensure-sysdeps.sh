@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs the Debian packages outreach needs when they are missing: espeak-ng (speech synthesis
-# through pyttsx3), sox (audio checks), debootstrap (the Asterisk sandbox's root filesystem),
+# run as the espeak-ng program), sox (audio checks), debootstrap (the Asterisk sandbox's root filesystem),
 # chromium (the web console's browser tests, driven by Playwright with this binary).
 set -euo pipefail
 need=()

@@ -1,4 +1,4 @@
-"""Prompt synthesis: the TTS engine interface, pyttsx3/espeak-ng as default, and the prompt cache.
+"""Prompt synthesis: the TTS engine interface, espeak-ng and Kokoro, and the prompt cache.
 
     cache = PromptCache(settings.prompt_cache_dir, default_engines())  # espeak-ng and Kokoro
     await cache.prerender([PromptSpec(text, "ko") for text in fixed_prompts])  # before dialling
@@ -20,6 +20,7 @@ from dialogs.tts.engine import (
     DEFAULT_PITCH,
     DEFAULT_RATE,
     Audio,
+    EspeakEngine,
     Pyttsx3Engine,
     SpeechRequest,
     TtsEngine,
@@ -32,6 +33,7 @@ __all__ = [
     "DEFAULT_PITCH",
     "DEFAULT_RATE",
     "Audio",
+    "EspeakEngine",
     "KokoroEngine",
     "KokoroModel",
     "Prompt",

@@ -177,7 +177,7 @@ class PromptCache:
 
 
 def default_engines() -> dict[str, TtsEngine]:
-    """The engines a script may name: espeak-ng (through pyttsx3) and Kokoro. Kokoro's model is
+    """The engines a script may name: espeak-ng and Kokoro. Kokoro's model is
     found (and its child process started) only when a prompt needs it."""
     from dialogs.tts.engine import Pyttsx3Engine
     from dialogs.tts.kokoro import KokoroEngine

@@ -1,18 +1,18 @@
-"""The text-to-speech engine interface and its default, pyttsx3 driving espeak-ng.
+"""The text-to-speech engine interface and its default, espeak-ng.
 
-Each batch of prompts is rendered by one short-lived child process (see `_pyttsx3_worker.py`):
-pyttsx3's engine cannot be shared between threads, and a process per batch also runs batches on
-both cores at once and can be killed if espeak hangs. Startup costs tens of milliseconds.
+Each prompt is rendered by the `espeak-ng` program (`-w` to a WAV, text on stdin as UTF-8), a
+child process that can be killed on a timeout. This used to go through pyttsx3, whose espeak
+driver writes the WAV before appending the audio that arrives with espeak's last callback: prompts
+came out up to a quarter of a second short now and then (a 0.83 s word as 0.57 s). The program
+gives the same samples (checked: byte-identical for a whole prompt) and always all of them.
 """
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import shutil
 import subprocess
-import sys
 import tempfile
 import wave
 from dataclasses import dataclass
@@ -25,12 +25,12 @@ import anyio
 
 from dialogs.tts.errors import TtsError
 
-WORKER = Path(__file__).with_name("_pyttsx3_worker.py")
 # Words per minute and espeak pitch (0-99, its default 50). At 8 kHz the Korean model confused
 # 싫어요/아니요 and 나중에/네 at pitch 40-50; pitch 60-80 was right at every rate tried
 # (docs/speech.md).
 DEFAULT_RATE = 150
 DEFAULT_PITCH = 70
+INSTALL = "Check that espeak-ng is installed (`apt-get install espeak-ng`)"
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,7 +57,7 @@ class SpeechRequest:
 
 class TtsEngine(Protocol):
     """What the prompt cache needs from a synthesiser; `version` changes when output would.
-    Implemented by `Pyttsx3Engine` (espeak-ng) and `KokoroEngine` (dialogs/tts/kokoro.py)."""
+    Implemented by `EspeakEngine` (espeak-ng) and `KokoroEngine` (dialogs/tts/kokoro.py)."""
 
     name: str
 
@@ -80,10 +80,11 @@ def voice_for(language: str, default: str = "ko") -> str:
     return VOICES.get(language, default)
 
 
-class Pyttsx3Engine:
-    """pyttsx3 + espeak-ng (voices such as `ko`, `cmn`, `en-us`), in child processes."""
+class EspeakEngine:
+    """espeak-ng (voices such as `ko`, `cmn`, `en-us`), one child process per prompt; `speed`
+    scales the words-per-minute rate."""
 
-    name = "pyttsx3"
+    name = "espeak-ng"
 
     def __init__(self, limiter: anyio.CapacityLimiter | None = None,
                  timeout_s: float = 60.0) -> None:
@@ -103,24 +104,34 @@ class Pyttsx3Engine:
         for r in requests:
             if not r.text.strip():
                 raise TtsError("cannot synthesise an empty prompt; give the text to say")
+        exe = shutil.which("espeak-ng")
+        if exe is None:
+            raise TtsError(f"speech synthesis failed: espeak-ng is not on PATH. {INSTALL}")
         async with self.limiter:
             with tempfile.TemporaryDirectory(prefix="outreach-tts-") as tmp:
-                outs = [Path(tmp) / f"{i}.wav" for i in range(len(requests))]
-                await self._run(requests, outs)
-                return [_read(p) for p in outs]
+                return [await self._one(exe, r, Path(tmp) / f"{i}.wav")
+                        for i, r in enumerate(requests)]
 
-    async def _run(self, requests: list[SpeechRequest], outs: list[Path]) -> None:
-        jobs = [{**_espeak_text(r), "rate": r.rate, "pitch": r.pitch, "out": str(p)}
-                for r, p in zip(requests, outs, strict=True)]
-        payload = json.dumps({"jobs": jobs}, ensure_ascii=False).encode()
+    async def _one(self, exe: str, request: SpeechRequest, out: Path) -> Audio:
+        said = _espeak_text(request)
+        if said["voice"].split("+")[0] not in espeak_voices():  # "en-us+f3": a voice variant
+            raise TtsError(f"espeak-ng has no voice {said['voice']!r}; list voices with "
+                           "`espeak-ng --voices` (e.g. ko, cmn, en-us)")
+        rate = max(80, min(450, round(request.rate * request.speed)))
+        cmd = [exe, "-b", "1", "-v", said["voice"], "-s", str(rate), "-p", str(request.pitch),
+               "-w", str(out)]
         try:
-            with anyio.fail_after(self.timeout_s + len(jobs)):
-                done = await anyio.run_process([sys.executable, str(WORKER)], input=payload,
-                                               check=False)
+            with anyio.fail_after(self.timeout_s):
+                done = await anyio.run_process(cmd, input=said["text"].encode(), check=False)
         except TimeoutError:
             raise TtsError(f"speech synthesis took longer than {self.timeout_s:.0f} s") from None
         if done.returncode != 0:
-            raise TtsError(_worker_error(done.stderr, done.returncode))
+            detail = done.stderr.decode(errors="replace").strip()[-300:]
+            raise TtsError(f"speech synthesis failed: {detail or done.returncode}. {INSTALL}")
+        return _read(out)
+
+
+Pyttsx3Engine = EspeakEngine  # the name it had while it went through pyttsx3
 
 
 def _espeak_text(request: SpeechRequest) -> dict[str, str]:
@@ -132,32 +143,41 @@ def _espeak_text(request: SpeechRequest) -> dict[str, str]:
     return {"text": request.text, "voice": request.voice}
 
 
-def _worker_error(stderr: bytes, code: int) -> str:
-    try:
-        message = str(json.loads(stderr.decode().strip().splitlines()[-1])["error"])
-    except (ValueError, KeyError, IndexError, TypeError):
-        message = stderr.decode(errors="replace").strip()[-500:] or f"exit status {code}"
-    if code == 3:
-        return f"{message}; list voices with `espeak-ng --voices` (e.g. ko, cmn, en-us)"
-    return (f"speech synthesis failed: {message}. Check that espeak-ng is installed "
-            "(`apt-get install espeak-ng`)")
-
-
 def _read(path: Path) -> Audio:
     try:
         with wave.open(str(path), "rb") as f:
-            return Audio(f.readframes(f.getnframes()), f.getframerate())
+            audio = Audio(f.readframes(f.getnframes()), f.getframerate())
     except (OSError, wave.Error, EOFError) as exc:
         raise TtsError(f"the synthesiser produced no usable audio ({exc})") from exc
+    if not audio.pcm:
+        raise TtsError(f"espeak-ng wrote no audio. {INSTALL}")
+    return audio
+
+
+@cache
+def espeak_voices() -> frozenset[str]:
+    """Every name `-v` accepts: the voice names and their file names (`sit/cmn-Latn-pinyin`)."""
+    exe = shutil.which("espeak-ng")
+    if exe is None:
+        return frozenset()
+    out = subprocess.run([exe, "--voices"], capture_output=True, text=True, check=False).stdout
+    names: set[str] = set()
+    for line in out.splitlines()[1:]:
+        cols = line.split()
+        if len(cols) >= 5:
+            names |= {cols[1], cols[3], cols[4], cols[4].split("/")[-1],
+                      cols[4].split("/")[-1].lower()}
+    return frozenset(names)
 
 
 @cache
 def _engine_version() -> str:
-    """pyttsx3 and espeak-ng versions: a new espeak changes how prompts sound, so the cache key."""
+    """espeak-ng's version (a new one changes how prompts sound, so it is in the cache key) and
+    pypinyin's (it turns Mandarin into the pinyin espeak-ng reads)."""
     espeak = "unknown"
     exe = shutil.which("espeak-ng")
     if exe:
         out = subprocess.run([exe, "--version"], capture_output=True, text=True, check=False)
         found = re.search(r"\d+\.\d+[\w.\-]*", out.stdout)  # "eSpeak NG text-to-speech: 1.51 ..."
         espeak = found.group(0) if found else "unknown"
-    return f"pyttsx3-{version('pyttsx3')}+espeak-ng-{espeak}+cmn-pinyin-{version('pypinyin')}"
+    return f"espeak-ng-{espeak}+pypinyin-{version('pypinyin')}"

@@ -1,4 +1,4 @@
-"""Real components for the speech tests: the bundled Korean vosk model and espeak-ng via pyttsx3.
+"""Real components for the speech tests: the bundled Korean vosk model and espeak-ng.
 
 The model loads once per test session (about 2 s, a few hundred MB); prompts are synthesised into
 one session cache so each phrase is rendered once.
