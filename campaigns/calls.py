@@ -94,7 +94,11 @@ def finish_attempt(
 def _insert_lead(conn: Connection, att: Any, report: CallReport, now: datetime) -> int:
     lead = report.lead
     assert lead is not None
-    name = conn.execute(sa.select(C.c.name).where(C.c.id == att.contact_id)).scalar()
+    contact = conn.execute(
+        sa.select(C.c.name, C.c.customer_id, C.c.attributes).where(C.c.id == att.contact_id)
+    ).one()
+    name, customer_id = contact.name, contact.customer_id
+    attributes = dict(contact.attributes or {})
     values = {
         "campaign_id": att.campaign_id,
         "contact_id": att.contact_id,
@@ -118,6 +122,8 @@ def _insert_lead(conn: Connection, att: Any, report: CallReport, now: datetime) 
             "campaign_id": att.campaign_id,
             "phone": att.phone,
             "name": name,
+            "customer_id": customer_id,  # the CRM matches the lead by its own id
+            "attributes": attributes,
             "score": lead.score,
             "tier": lead.tier,
             "grade": lead.grade,

@@ -17,7 +17,7 @@ import queue
 import tempfile
 import threading
 from collections.abc import Callable
-from dataclasses import asdict, dataclass
+from dataclasses import asdict, dataclass, field
 from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
@@ -32,13 +32,21 @@ from campaigns.errors import CampaignError, InvalidInput
 from campaigns.models import Campaign, Contact, DncEntry
 from campaigns.phones import PhoneNormalizer, phone_time_zone
 from campaigns.repo import utcnow
-from campaigns.tabular import Table, read_table
+from campaigns.tabular import HeaderSpec, Table, read_table
 
 ProgressFn = Callable[[int, int | None], None]
 """Called with (data rows done, data rows in the file when known) as the import goes."""
 
 BATCH = 5000
 _PROGRESS_EVERY = 10_000
+
+
+@dataclass(frozen=True)
+class Needs:
+    """What the campaign's script needs of every contact: variables without a default."""
+
+    script: str
+    required: tuple[str, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -49,6 +57,9 @@ class ImportResult:
     invalid: int
     dnc: int
     errors_file: str | None
+    missing_variables: int = 0  # rows without a value the script needs
+    missing: dict[str, int] = field(default_factory=dict)  # variable -> rows lacking it
+    columns: dict[str, str] = field(default_factory=dict)  # file header -> field
 
     def as_json(self) -> dict[str, Any]:
         """Exactly the shape `outreach contacts import --json` prints."""
@@ -97,6 +108,8 @@ class _Counts:
     duplicates: int = 0
     invalid: int = 0
     dnc: int = 0
+    missing_variables: int = 0
+    missing: dict[str, int] = field(default_factory=dict)
 
 
 # A contact row as the checker makes it: the values that differ from row to row.
@@ -107,7 +120,7 @@ _Row = tuple[str, str | None, str | None, str, dict[str, str], int]
 class _RowChecker:
     """Decides, for one row, the contact to insert or why it is rejected (the hot loop)."""
 
-    def __init__(self, table: Table, region: str, default_zone: str,
+    def __init__(self, table: Table, region: str, default_zone: str, needs: Needs | None,
                  existing: set[str], blocked: set[str]) -> None:  # fmt: skip
         cols = table.columns
         self.broken = table.broken
@@ -121,6 +134,9 @@ class _RowChecker:
         self.existing = existing
         self.blocked = blocked
         self.seen: dict[str, int] = {}
+        self.needs = needs
+        self.required = needs.required if needs is not None else ()
+        self.missing: dict[str, int] = {}
 
     def check(self, line: int, cells: list[str]) -> tuple[str, str] | _Row:
         """The row to insert, or (counter name, reason)."""
@@ -147,10 +163,22 @@ class _RowChecker:
         first = self.seen.get(phone)
         if first is not None:
             return "duplicates", f"{phone} repeats line {first}"
-        self.seen[phone] = line
         attrs = {key: v for i, key in self.attributes if i < n and (v := cells[i].strip())}
-        return (phone, _cell(cells, self.name) or None, _cell(cells, self.cid) or None,
+        name = _cell(cells, self.name)
+        if self.required:
+            lacking = [v for v in self.required if not (name if v == "name" else attrs.get(v))]
+            if lacking:
+                return "missing_variables", self._lacking(lacking)
+        self.seen[phone] = line
+        return (phone, name or None, _cell(cells, self.cid) or None,
                 zone or phone_time_zone(phone) or self.default_zone, attrs, line)  # fmt: skip
+
+    def _lacking(self, lacking: list[str]) -> str:
+        for v in lacking:
+            self.missing[v] = self.missing.get(v, 0) + 1
+        assert self.needs is not None
+        return (f"no {', '.join(lacking)}, which the script {self.needs.script} needs: fill the "
+                f"column, or map one to it with --map COLUMN={lacking[0]}")  # fmt: skip
 
 
 def _cell(cells: list[str], index: int | None) -> str:
@@ -283,6 +311,8 @@ def import_contacts(
     encoding: str | None = None,
     progress: ProgressFn | None = None,
     now: datetime | None = None,
+    spec: HeaderSpec | None = None,
+    needs: Needs | None = None,
 ) -> ImportResult:
     """Import `path` into `campaign` in one transaction of its own, and commit it.
 
@@ -290,11 +320,13 @@ def import_contacts(
     for numbers written without a country code (the campaign's when None). Rejected rows go to
     `errors_path` (default FILE.errors.csv beside the input, written only when some row was
     rejected; always written when given). On any error nothing is written at all.
+    `spec` maps the file's columns to fields; a row without a value for one of `needs.required`
+    is rejected (the call could not be made).
     """
     now = now or utcnow()
     campaign_id, name, zone = campaign.id, campaign.name, campaign.time_zone
     region = region or campaign.region
-    table = read_table(path, region=region, encoding=encoding)
+    table = read_table(path, region=region, encoding=encoding, spec=spec or HeaderSpec())
     target = errors_path or default_errors_path(path)
     problem = _unwritable(target, path)
     if problem:
@@ -303,7 +335,7 @@ def import_contacts(
     rejects = _Rejects(target, table.header)
     try:
         session.commit()  # our transaction must start with the write lock (see _run)
-        checker_args = (region, zone)
+        checker_args = (region, zone, needs)
         counts = _run(session, campaign_id, table, checker_args, now, rejects, progress)
         session.commit()
     except sa.exc.IntegrityError as exc:
@@ -322,10 +354,12 @@ def import_contacts(
     written = rejects.count > 0 or errors_path is not None
     rejects.publish() if written else rejects.discard()
     return ImportResult(counts.rows, counts.imported, counts.duplicates, counts.invalid,
-                        counts.dnc, str(target) if written else None)  # fmt: skip
+                        counts.dnc, str(target) if written else None, counts.missing_variables,
+                        counts.missing, table.columns.described())  # fmt: skip
 
 
-def _run(session: Session, campaign_id: int | None, table: Table, checker_args: tuple[str, str],
+def _run(session: Session, campaign_id: int | None, table: Table,
+         checker_args: tuple[str, str, Needs | None],
          now: datetime, rejects: _Rejects, progress: ProgressFn | None) -> _Counts:  # fmt: skip
     # IMMEDIATE: on SQLite take the write lock before reading, so a dialer committing meanwhile
     # cannot make our snapshot stale halfway through (no effect on PostgreSQL).
@@ -374,4 +408,5 @@ def _check_all(table: Table, checker: _RowChecker, writer: _Writer, rejects: _Re
         counts.imported += len(batch)
     if progress is not None:
         progress(counts.rows, counts.rows)
+    counts.missing = dict(checker.missing)
     return counts

@@ -42,7 +42,8 @@ class Campaign(SQLModel, table=True):
     number_max_per_minute: int | None = None
     number_max_per_hour: int | None = None
     number_max_per_day: int | None = None
-    status: str = "active"  # active | paused (anything but active is never dialled)
+    status: str = "active"  # active | paused | archived (anything but active is never dialled)
+    asr_model: str | None = None  # the recogniser this campaign listens with (None: settings')
     created_at: datetime
 
 
@@ -51,6 +52,7 @@ class Contact(SQLModel, table=True):
         sa.UniqueConstraint("campaign_id", "phone", name="uq_contact_campaign_phone"),
         sa.Index("ix_contact_due", "campaign_id", "queued", "time_zone", "next_attempt_at"),
         sa.Index("ix_contact_phone", "phone"),
+        sa.Index("ix_contact_customer", "customer_id"),
     )
     id: int | None = Field(default=None, primary_key=True)
     campaign_id: int = Field(foreign_key="campaign.id")

@@ -70,7 +70,8 @@ def show_call(engine: Engine, attempt_id: str) -> dict[str, Any]:
     with engine.connect() as conn:
         row = (
             conn.execute(
-                sa.select(*CALL_COLUMNS, A.c.score_breakdown, C.c.name.label("name"))
+                sa.select(*CALL_COLUMNS, A.c.score_breakdown, C.c.name.label("name"),
+                          C.c.customer_id, C.c.attributes)
                 .join(K, K.c.id == A.c.campaign_id)
                 .join(C, C.c.id == A.c.contact_id)
                 .where(A.c.id == attempt_id)

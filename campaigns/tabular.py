@@ -5,7 +5,6 @@ UTF-16, GB18030/GBK, CP949), separators sniffed, header aliases in three languag
 from __future__ import annotations
 
 import csv
-import re
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -13,37 +12,17 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from pathlib import Path
 
+from campaigns.columns import Columns, HeaderSpec, check_mapping_against, map_columns
 from campaigns.errors import InvalidInput
 
-# Header aliases, compared after _key(): lower case without spaces, underscores, dashes or dots.
-_ALIASES: dict[str, frozenset[str]] = {
-    role: frozenset(names.split())
-    for role, names in {
-        "phone": "phone phonenumber phoneno mobile mobilephone mobileno mobilenumber tel "
-        "telephone cell cellphone msisdn 手机 手机号 手机号码 电话 电话号码 联系电话 移动电话 "
-        "전화번호 휴대폰 휴대폰번호 휴대전화 핸드폰 연락처 전화",
-        "name": "name fullname customername 姓名 名字 客户姓名 客户名称 이름 성명 고객명",
-        "customer_id": "customerid custid clientid accountid id 客户号 客户编号 客户id "
-        "고객번호 고객id",
-        "time_zone": "timezone tz 时区 시간대",
-    }.items()
-}
+__all__ = ["Columns", "HeaderSpec", "Table", "map_columns", "read_table"]
+_PLAIN = HeaderSpec()
+
 _DELIMITERS = (",", ";", "\t", "|")
 _XLSX_MAGIC = b"PK\x03\x04"
 _XLS_MAGIC = b"\xd0\xcf\x11\xe0"
 _BOMS = ((b"\xef\xbb\xbf", "utf-8-sig"), (b"\xff\xfe", "utf-16"), (b"\xfe\xff", "utf-16"))
 _SAVE_AS = "save it from Excel as 'CSV UTF-8' or .xlsx"
-
-
-@dataclass(frozen=True)
-class Columns:
-    """Where the known fields are; every other column becomes a contact attribute."""
-
-    phone: int
-    name: int | None = None
-    customer_id: int | None = None
-    time_zone: int | None = None
-    attributes: tuple[tuple[int, str], ...] = ()
 
 
 @dataclass
@@ -64,37 +43,12 @@ class Table:
             close()
 
 
-def _key(cell: str) -> str:
-    return re.sub(r"[\s_.\-]+", "", cell.strip().lstrip("\ufeff").lower())
-
-
-def map_columns(header: list[str]) -> Columns | None:
-    """The column roles of a header row, or None when it has no phone column."""
-    found: dict[str, int] = {}
-    attributes: list[tuple[int, str]] = []
-    labels: set[str] = set()
-    for i, cell in enumerate(header):
-        role = next((r for r, names in _ALIASES.items() if _key(cell) in names), None)
-        if role is not None and role not in found:
-            found[role] = i
-            continue
-        label = cell.strip().lstrip("\ufeff") or f"column_{i + 1}"
-        if label in labels:
-            label = f"{label}_{i + 1}"
-        labels.add(label)
-        attributes.append((i, label))
-    if "phone" not in found:
-        return None
-    return Columns(found["phone"], found.get("name"), found.get("customer_id"),
-                   found.get("time_zone"), tuple(attributes))  # fmt: skip
-
-
-def _sniff(first_line: str) -> tuple[str, list[str], Columns | None]:
+def _sniff(first_line: str, spec: HeaderSpec = _PLAIN) -> tuple[str, list[str], Columns | None]:
     """The separator that splits the header into a known layout (else into the most columns)."""
     best: tuple[bool, int, str, list[str], Columns | None] | None = None
     for delim in _DELIMITERS:
         cells = next(csv.reader([first_line], delimiter=delim), [])
-        cols = map_columns(cells)
+        cols = spec.columns(cells)
         cand = (cols is not None, len(cells), delim, cells, cols)
         if best is None or cand[:2] > best[:2]:
             best = cand
@@ -109,7 +63,8 @@ def _first_line(text: str) -> str:
     return ""
 
 
-def _decode(data: bytes, path: Path, region: str, encoding: str | None) -> tuple[str, str]:
+def _decode(data: bytes, path: Path, region: str, encoding: str | None,
+            spec: HeaderSpec) -> tuple[str, str]:  # fmt: skip
     """The text of a CSV and the encoding used: BOM, UTF-8, then GB18030 / CP949 by header."""
     if encoding is not None:
         try:
@@ -138,7 +93,7 @@ def _decode(data: bytes, path: Path, region: str, encoding: str | None) -> tuple
             text = data.decode(enc)
         except UnicodeDecodeError:
             continue
-        if _sniff(_first_line(text))[2] is not None:
+        if _sniff(_first_line(text), spec)[2] is not None:
             return text, enc
         decoded.append((text, enc))
     if decoded:
@@ -149,16 +104,19 @@ def _decode(data: bytes, path: Path, region: str, encoding: str | None) -> tuple
     )
 
 
-def _columns_or_fail(header: list[str], path: Path, optional: bool) -> tuple[Columns, bool]:
+def _columns_or_fail(header: list[str], path: Path, optional: bool,
+                     spec: HeaderSpec) -> tuple[Columns, bool]:  # fmt: skip
     """The columns and whether the first row was a header."""
-    cols = map_columns(header)
+    if spec.mapping:
+        check_mapping_against(header, spec.mapping, path)
+    cols = spec.columns(header)
     if cols is not None:
         return cols, True
     if optional:
         return Columns(0), False
     raise InvalidInput(
         f"{path} has no phone column: its header is {header!r}; name one column phone, mobile, "
-        "tel, 手机号, 电话 or 전화번호"
+        "tel, 手机号, 电话 or 전화번호 (or map one: --map COLUMN=phone)"
     )
 
 
@@ -175,12 +133,13 @@ def _lines(text: str) -> Iterator[str]:
         start = stop
 
 
-def _csv_table(text: str, enc: str, path: Path, header_optional: bool) -> Table:
+def _csv_table(text: str, enc: str, path: Path, header_optional: bool,
+               spec: HeaderSpec) -> Table:  # fmt: skip
     hint = text[:6].rstrip("\r\n")
     if hint.lower().startswith("sep=") and len(hint) == 5:
         delim = hint[4]  # Excel's separator hint line, "sep=;"
     else:
-        delim = _sniff(_first_line(text))[0]
+        delim = _sniff(_first_line(text), spec)[0]
     reader = csv.reader(_lines(text), delimiter=delim)
     first: list[str] = []
     for first in reader:
@@ -190,7 +149,7 @@ def _csv_table(text: str, enc: str, path: Path, header_optional: bool) -> Table:
             break
     if not first:
         raise InvalidInput(f"{path} is empty: it needs a header row and one contact per row")
-    cols, had_header = _columns_or_fail(first, path, header_optional)
+    cols, had_header = _columns_or_fail(first, path, header_optional, spec)
     header_line = reader.line_num
     broken: dict[int, str] = {}
 
@@ -226,7 +185,7 @@ def _xl_str(value: object) -> str:
     return str(value)
 
 
-def _xlsx_table(path: Path, header_optional: bool) -> Table:
+def _xlsx_table(path: Path, header_optional: bool, spec: HeaderSpec) -> Table:
     import openpyxl  # only when a workbook comes: it is slow to import
     from openpyxl.utils.exceptions import InvalidFileException
 
@@ -242,7 +201,7 @@ def _xlsx_table(path: Path, header_optional: bool) -> Table:
     if not first:
         wb.close()
         raise InvalidInput(f"{path} has no rows: it needs a header row and one contact per row")
-    cols, had_header = _columns_or_fail(first, path, header_optional)
+    cols, had_header = _columns_or_fail(first, path, header_optional, spec)
 
     def rows() -> Iterator[tuple[int, list[str]]]:
         try:
@@ -259,18 +218,19 @@ def _xlsx_table(path: Path, header_optional: bool) -> Table:
 
 
 def read_table(path: Path, *, region: str = "KR", encoding: str | None = None,
-               header_optional: bool = False) -> Table:  # fmt: skip
+               header_optional: bool = False, spec: HeaderSpec = _PLAIN) -> Table:  # fmt: skip
     """Open a contact file. Without `header_optional`, a file with no phone column is an error;
-    with it (do-not-call lists) the first column is taken as the phone and row 1 is data."""
+    with it (do-not-call lists) the first column is taken as the phone and row 1 is data.
+    `spec` maps columns to fields beyond the header aliases (see campaigns/columns.py)."""
     if not path.is_file():
         raise InvalidInput(f"{path} does not exist or is not a file")
     with path.open("rb") as fh:
         head = fh.read(8)
     if head.startswith(_XLSX_MAGIC):
-        return _xlsx_table(path, header_optional)
+        return _xlsx_table(path, header_optional, spec)
     if head.startswith(_XLS_MAGIC):
         raise InvalidInput(f"{path} is an old binary .xls workbook; {_SAVE_AS}")
     if path.suffix.lower() in (".xlsx", ".xlsm"):
         raise InvalidInput(f"{path} is named like a workbook but is not one; {_SAVE_AS}")
-    text, enc = _decode(path.read_bytes(), path, region, encoding)
-    return _csv_table(text, enc, path, header_optional)
+    text, enc = _decode(path.read_bytes(), path, region, encoding, spec)
+    return _csv_table(text, enc, path, header_optional, spec)

@@ -4,9 +4,10 @@ answer, transfer or hang up, and turn it all into the `CallReport` the campaign 
 from __future__ import annotations
 
 import logging
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import anyio
 
@@ -58,6 +59,13 @@ def summary(conv: Conversation) -> str:
     return f"{head}, outcome {conv.outcome}. Said: {' / '.join(said) or '-'}. Why: {reasons}"
 
 
+def contact_variables(name: str | None, attributes: Mapping[str, Any]) -> dict[str, str]:
+    """What a script's `{placeholders}` are filled with for one contact: its list columns
+    (product, bank, ... as imported) and its name. The import checks rows the same way."""
+    values = {k: str(v) for k, v in attributes.items()}
+    return {**values, "name": name or values.get("name", "")}
+
+
 Store = Callable[[CallReport], Awaitable[None]]
 
 
@@ -67,8 +75,7 @@ async def place_call(
     """Dial, converse, end the line, and hand the report to `store` (exactly once, also when
     the call is cancelled mid-dialog: then with what was heard and the outcome `interrupted`)."""
     phone = mask_phone(claim.phone)
-    attributes = {k: str(v) for k, v in claim.attributes.items()}
-    contact_vars = {**attributes, "name": claim.name or attributes.get("name", "")}
+    contact_vars = contact_variables(claim.name, claim.attributes)
     try:
         # A contact the script cannot speak to (a missing name, say) is never dialled.
         services.script.resolve_variables(contact_vars)

@@ -13,11 +13,16 @@ import typer
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from campaigns import repo
+from campaigns.columns import HeaderSpec, parse_map_options, read_mapping_file
 from campaigns.db import session
 from campaigns.dnc import add_dnc, import_dnc_file, is_blocked, list_dnc
-from campaigns.importer import ImportResult, import_contacts
+from campaigns.importer import ImportResult, Needs, import_contacts
+from campaigns.models import Campaign
 from campaigns.phones import PhoneNormalizer, check_region
+from dialogs import DialogError, load_script
+from orchestrator import cli_contact_book
 from orchestrator.cli_common import (
+    UserError,
     console,
     engine_of,
     err_console,
@@ -26,7 +31,7 @@ from orchestrator.cli_common import (
     settings_of,
 )
 
-contacts_app = typer.Typer(help="Import contact lists (CSV or XLSX) into campaigns.",
+contacts_app = typer.Typer(help="Contact lists (CSV or XLSX): import, list, search, remove.",
                            no_args_is_help=True)  # fmt: skip
 dnc_app = typer.Typer(help="The do-not-call list: numbers no campaign may dial.",
                       no_args_is_help=True)  # fmt: skip
@@ -43,6 +48,7 @@ EncodingOpt = Annotated[
 
 def register(app: typer.Typer) -> None:
     """Attach `contacts` and `dnc` to the main app."""
+    cli_contact_book.attach(contacts_app)
     app.add_typer(contacts_app, name="contacts")
     app.add_typer(dnc_app, name="dnc")
 
@@ -58,16 +64,30 @@ def import_cmd(
         typer.Option("--errors", help="Where rejected rows go (default FILE.errors.csv)."),
     ] = None,
     encoding: EncodingOpt = None,
+    map_: Annotated[
+        list[str] | None,
+        typer.Option("--map", help="COLUMN=field, e.g. 产品=product (repeatable; - skips)."),
+    ] = None,
+    mapping: Annotated[
+        Path | None,
+        typer.Option("--mapping", help="YAML (column: field) or CSV (column,field) mapping file."),
+    ] = None,
     as_json: JsonOpt = False,
 ) -> None:
-    """Import contacts: duplicates, do-not-call numbers and bad rows go to the errors file."""
+    """Import contacts: duplicates, do-not-call numbers, bad rows and rows without a value the
+    script needs go to the errors file. Columns map to fields by header aliases, --mapping
+    and --map; other columns are kept as the contact's variables."""
     if region is not None:
         region = check_region(region)
+    columns = read_mapping_file(mapping) if mapping is not None else {}
+    columns.update(parse_map_options(map_ or []))
     with session(engine_of(ctx)) as s:
         target = repo.get_campaign_by_name(s, campaign)
+        spec, needs = _script_needs(target, columns)
+        kwargs: dict[str, Any] = {"region": region, "errors_path": errors, "encoding": encoding,
+                                  "spec": spec, "needs": needs}  # fmt: skip
         if as_json:
-            result = import_contacts(s, target, file, region=region, errors_path=errors,
-                                     encoding=encoding)  # fmt: skip
+            result = import_contacts(s, target, file, **kwargs)
             print_json(result.as_json())
             return
         with _progress() as bar:
@@ -76,9 +96,23 @@ def import_cmd(
             def advance(done: int, total: int | None) -> None:
                 bar.update(task, completed=done, total=total)
 
-            result = import_contacts(s, target, file, region=region, errors_path=errors,
-                                     encoding=encoding, progress=advance)  # fmt: skip
+            result = import_contacts(s, target, file, progress=advance, **kwargs)
     _print_import(campaign, result)
+
+
+def _script_needs(campaign: Campaign, columns: dict[str, str]) -> tuple[HeaderSpec, Needs]:
+    """The campaign script's variables (a header spelled like one maps to it) and those it
+    cannot do without; a script that does not load cannot vouch for any row."""
+    try:
+        script = load_script(campaign.script_ref)
+    except DialogError as exc:
+        raise UserError(
+            f"campaign {campaign.name}'s script {campaign.script_ref!r} does not load, so the "
+            f"rows cannot be checked against it: {exc}"
+        ) from exc
+    defaults = script.model.variables
+    required = tuple(v for v, d in defaults.items() if d is None or str(d) == "")
+    return HeaderSpec(columns, tuple(defaults)), Needs(script.name, required)
 
 
 def _progress() -> Progress:
@@ -95,11 +129,17 @@ def _progress() -> Progress:
 def _print_import(campaign: str, r: ImportResult) -> None:
     print_table(
         f"import into {campaign}",
-        ["rows", "imported", "duplicates", "invalid", "do-not-call"],
-        [[r.rows, r.imported, r.duplicates, r.invalid, r.dnc]],
+        ["rows", "imported", "duplicates", "invalid", "do-not-call", "missing variable"],
+        [[r.rows, r.imported, r.duplicates, r.invalid, r.dnc, r.missing_variables]],
     )
+    mapped = [f"{src}->{dst}" if src != dst else src for src, dst in r.columns.items()]
+    console.print(f"columns: {', '.join(mapped)}", markup=False, highlight=False)
+    if r.missing_variables:
+        lacking = ", ".join(f"{v} ({n})" for v, n in sorted(r.missing.items()))
+        console.print(f"{r.missing_variables} row(s) not imported: no value for a variable the "
+                      f"script needs: {lacking}", markup=False, highlight=False)  # fmt: skip
     if r.errors_file:
-        rejected = r.duplicates + r.invalid + r.dnc
+        rejected = r.duplicates + r.invalid + r.dnc + r.missing_variables
         console.print(f"{rejected} rejected row(s), with line and reason: {r.errors_file}")
 
 

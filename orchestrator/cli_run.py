@@ -17,6 +17,7 @@ from campaigns import leads, qa
 from campaigns.db import session
 from campaigns.repo import get_campaign_by_name
 from dialogs import load_script
+from orchestrator.cards import card_rows
 from orchestrator.cli_calls import calls_app, find_call
 from orchestrator.cli_campaigns import campaign_app
 from orchestrator.cli_common import (
@@ -142,7 +143,7 @@ def calls_show(ctx: typer.Context, call_id: str, as_json: JsonOpt = False) -> No
         print_json(call)
         return
     head = {k: v for k, v in call.items() if k not in ("turns", "score_breakdown", "lead")}
-    print_table(f"Call {call['id']}", ["field", "value"], list(head.items()))
+    print_table(f"Call {call['id']}", ["field", "value"], card_rows(head))
     print_table(
         "Transcript",
         ["start", "end", "who", "text", "conf", "intent"],

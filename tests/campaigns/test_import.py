@@ -71,7 +71,11 @@ def test_a_messy_korean_list(db: Session, tmp_path: Path) -> None:
     src = write_csv(tmp_path / "list.csv", MESSY)
     got = import_contacts(db, c, src, now=NOW)
     assert got.as_json() == {"rows": 10, "imported": 5, "duplicates": 2, "invalid": 3, "dnc": 0,
-                             "errors_file": str(tmp_path / "list.errors.csv")}  # fmt: skip
+                             "errors_file": str(tmp_path / "list.errors.csv"),
+                             "missing_variables": 0, "missing": {},
+                             "columns": {"전화번호": "phone", "이름": "name",
+                                         "고객번호": "customer_id", "persona": "persona",
+                                         "segment": "segment"}}  # fmt: skip
     rows = contacts(db, c)
     assert [(r.phone, r.name, r.source_line) for r in rows] == [
         ("+821012345678", "김민수", 2),

@@ -38,8 +38,8 @@ def invoke(db_url: str) -> Invoke:
 
     engine = open_database(db_url)
     with session(engine) as s:
-        create_campaign(s, CampaignSpec(name="spring", script_ref="dormant.yaml"))
-        create_campaign(s, CampaignSpec(name="china", script_ref="dormant.yaml", region="CN"))
+        create_campaign(s, CampaignSpec(name="spring", script_ref="ko-dormant-deposit"))
+        create_campaign(s, CampaignSpec(name="china", script_ref="ko-dormant-deposit", region="CN"))
     engine.dispose()
     return run
 
@@ -60,7 +60,9 @@ def test_import_json_shape_and_reimport(invoke: Invoke, tmp_path: Path) -> None:
                             "--json")  # fmt: skip
     assert code == 0, exc
     assert json.loads(out) == {"rows": 6, "imported": 2, "duplicates": 1, "invalid": 3, "dnc": 0,
-                               "errors_file": str(errors)}  # fmt: skip
+                               "errors_file": str(errors), "missing_variables": 0, "missing": {},
+                               "columns": {"휴대폰": "phone", "이름": "name",
+                                           "persona": "persona"}}  # fmt: skip
     code, out, _ = invoke("contacts", "import", "spring", str(src), "--json")
     assert json.loads(out)["imported"] == 0
     assert json.loads(out)["errors_file"] == str(tmp_path / "list.errors.csv")

@@ -9,6 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+from dialogs.script import resolve_ref
 from tests.orchestrator.helpers import cli
 
 OUTREACH = str(Path(sys.executable).parent / "outreach")
@@ -90,11 +91,18 @@ def test_unknown_region_is_refused_at_create(tmp_path: Path) -> None:
 
 
 def test_contact_the_script_cannot_address_is_not_dialled(tmp_path: Path) -> None:
+    """The import keeps such rows out; this is the guard at dial time, for a script whose
+    default was removed after the list went in."""
     home = tmp_path / "home"
-    cli(home, "campaign", "create", "v", "--script", "ko-dormant-deposit", "--window",
+    bundled = resolve_ref("ko-dormant-deposit").read_text(encoding="utf-8")
+    script = tmp_path / "mine.yaml"
+    assert "  name: null " in bundled
+    script.write_text(bundled.replace("  name: null ", "  name: 고객 ", 1), encoding="utf-8")
+    cli(home, "campaign", "create", "v", "--script", str(script), "--window",
         "00:00-24:00", "--allow-night", "--days", "mon-sun")  # fmt: skip
     (tmp_path / "l.csv").write_text("name,phone,persona\n,010-1234-5678,interested\n")
-    cli(home, "contacts", "import", "v", str(tmp_path / "l.csv"), "--json")
+    assert cli(home, "contacts", "import", "v", str(tmp_path / "l.csv"), "--json")["imported"] == 1
+    script.write_text(bundled, encoding="utf-8")  # the name is required again
     summary = cli(home, "run", "v", "--until-done", "--speed", "4", "--json")
     assert summary["outcomes"] == {"invalid": 1}
     (call,) = cli(home, "calls", "list", "--json")

@@ -24,7 +24,7 @@ def _outreach(home: Path, *args: str) -> subprocess.CompletedProcess[str]:
                           timeout=180)  # fmt: skip
 
 
-def _add_mandarin_stand_in(home: Path) -> Path:
+def add_mandarin_stand_in(home: Path) -> Path:
     """A model folder labelled Mandarin, as `outreach models add ... --language cmn` leaves it;
     its files are the Korean model's (linked): only which languages are installed matters here."""
     korean = next(m for m in list_models(home / "models") if m.language == "ko").path
@@ -53,14 +53,14 @@ def test_create_refuses_a_script_nobody_can_hear_and_says_what_to_install(
 
 def test_a_recogniser_added_for_the_language_lets_the_campaign_be_made(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    _add_mandarin_stand_in(home)
+    add_mandarin_stand_in(home)
     made = cli(home, "campaign", "create", "c", "--script", "cmn-dormant-deposit", "--json")
     assert made["name"] == "c"
 
 
 def test_run_refuses_when_the_recogniser_has_gone_and_dials_nobody(tmp_path: Path) -> None:
     home = tmp_path / "home"
-    stand_in = _add_mandarin_stand_in(home)
+    stand_in = add_mandarin_stand_in(home)
     cli(home, "campaign", "create", "c", "--script", "cmn-dormant-deposit", "--window",
         "00:00-24:00", "--allow-night", "--days", "mon-sun", "--region", "CN")  # fmt: skip
     (tmp_path / "l.csv").write_text("name,phone\n王伟,13812345678\n", encoding="utf-8")
