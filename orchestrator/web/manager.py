@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime, timedelta
 from typing import Any
 
+import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -11,23 +13,48 @@ from starlette.routing import Route
 
 from campaigns import repo
 from campaigns.db import session
+from campaigns.models import Attempt
 from campaigns.qa import funnel
 from orchestrator.web.security import checked_form, engine, require, run_db
 
 FINISHED = ("done", "dnc", "exhausted")  # a contact no longer waiting to be called
+RATE_WINDOW = timedelta(hours=1)
+A = Attempt.__table__  # type: ignore[attr-defined]  # sqlmodel declares __table__ untyped
 
 
-def campaign_rows(db: Engine) -> list[dict[str, Any]]:
+def _eta(db: Engine, campaign_id: int, remaining: int, now: datetime) -> tuple[float, str]:
+    """Attempts a minute over the last hour, and when the remaining contacts would be done at
+    that rate (each needs at least one more attempt, so the ETA is a lower bound)."""
+    with db.connect() as conn:
+        recent = int(conn.execute(
+            sa.select(sa.func.count()).select_from(A).where(
+                A.c.campaign_id == campaign_id, A.c.ended_at >= now - RATE_WINDOW)
+        ).scalar_one())  # fmt: skip
+    per_min = recent / (RATE_WINDOW.total_seconds() / 60)
+    if remaining == 0:
+        return per_min, "done"
+    if per_min == 0:
+        return per_min, "not calling"
+    minutes = remaining / per_min
+    return per_min, (f"{minutes:.0f} min" if minutes < 120 else f"{minutes / 60:.1f} h")
+
+
+def campaign_rows(db: Engine, now: datetime | None = None) -> list[dict[str, Any]]:
+    """Each campaign with its status and progress: X of N contacts finished, rate and ETA."""
+    now = now or datetime.now(UTC)
     with session(db) as s:
-        out = []
-        for c in repo.list_campaigns(s):
-            assert c.id is not None
-            counts = repo.contact_counts(s, c.id)
-            total = sum(counts.values())
-            finished = sum(counts.get(k, 0) for k in FINISHED)
-            out.append({"id": c.id, "name": c.name, "status": c.status, "script": c.script_ref,
-                        "total": total, "finished": finished, "counts": counts,
-                        "pct": round(100 * finished / total) if total else 0})  # fmt: skip
+        camps = [(c.id, c.name, c.status, c.script_ref, repo.contact_counts(s, c.id or 0))
+                 for c in repo.list_campaigns(s)]  # fmt: skip
+    out = []
+    for cid, name, status, script, counts in camps:
+        assert cid is not None
+        total = sum(counts.values())
+        finished = sum(counts.get(k, 0) for k in FINISHED)
+        rate, eta = _eta(db, cid, total - finished, now)
+        out.append({"id": cid, "name": name, "status": status, "script": script,
+                    "total": total, "finished": finished, "counts": counts, "rate": rate,
+                    "eta": eta, "in_flight": counts.get("calling", 0),
+                    "pct": round(100 * finished / total) if total else 0})  # fmt: skip
     return out
 
 

@@ -62,14 +62,16 @@ def write_wav(path: Path, seconds: float = RECORDING_S, rate: int = 8000) -> Pat
     return path
 
 
-def seed(home: Path, n_leads: int = 4) -> Seeded:
-    """A console database under `home`: users, one campaign, `n_leads` warm/hot leads."""
+def seed(home: Path, n_leads: int = 4, uncalled: int = 0) -> Seeded:
+    """A console database under `home`: users, one campaign, `n_leads` warm/hot leads, two
+    opt-out calls, and `uncalled` contacts not called yet."""
     url = f"sqlite:///{home / 'outreach.db'}"
     engine = open_database(url)
     for name, role in USERS.items():
         add_user(engine, name, role, PASSWORD)
     lines = ["name,phone,客户号,branch"]
-    lines += [f"고객{i},010-5555-{1000 + i},C{7000 + i},강남지점" for i in range(n_leads + 2)]
+    lines += [f"고객{i},010-5555-{1000 + i},C{7000 + i},강남지점"
+              for i in range(n_leads + 2 + uncalled)]
     csv_path = home / "list.csv"
     csv_path.write_text("\n".join(lines) + "\n", encoding="utf-8")
     recording = write_wav(home / "recordings" / "call.wav")
