@@ -11,6 +11,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
+from campaigns.call_text import store_search_row
 from campaigns.db import write_connection
 from campaigns.dialing import AttemptResult, close_attempt
 from campaigns.dnc import add_dnc_rows
@@ -86,6 +87,8 @@ def finish_attempt(
                     for i, t in enumerate(report.turns)
                 ],
             )
+            # QA's search row goes with the turns: any path that stores turns must do both.
+            store_search_row(conn, attempt_id, report.turns)
         if report.lead is None:
             return None
         return _insert_lead(conn, att, report, now)

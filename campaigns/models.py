@@ -132,6 +132,16 @@ class Turn(SQLModel, table=True):
     state: str | None = None
 
 
+class CallSearch(SQLModel, table=True):
+    """One row per call with a transcript, for QA's search (campaigns/call_text.py)."""
+
+    __tablename__ = "call_search"
+    attempt_id: str = Field(foreign_key="attempt.id", primary_key=True)
+    text: str  # every line of the transcript, lower-cased, one per line
+    lowest_confidence: float | None = None  # of the customer's turns
+    intents: str = ""  # ",yes,opt_out," in the order first heard
+
+
 class QaMark(SQLModel, table=True):
     """A QA reviewer's verdict on one call; a call's latest mark is its current one."""
 

@@ -1,10 +1,11 @@
 """QA's call search: one filter object, one query, a page of rows and the total.
 
 Used by `outreach calls list` and by the web console's search page. Free text is a
-case-insensitive substring of any transcript line (LIKE on SQLite, ILIKE on PostgreSQL; no
-trigram extension needed): it is checked per call with the turn index, after the cheaper
-filters, so it stays usable at 100,000 calls (bench/bench_call_search.py). Unknown outcomes,
-intents, tiers or verdicts are refused with the valid values (`check_filter`).
+case-insensitive substring of any transcript line, matched with plain LIKE on the call's
+lower-cased transcript in `call_search` (campaigns/call_text.py), on both backends and without a
+PostgreSQL extension; figures at 100,000 calls from bench/bench_call_search.py are in
+docs/benchmarks.md. Unknown outcomes, intents, tiers or verdicts are refused with the valid
+values (`check_filter`).
 """
 
 from __future__ import annotations
@@ -17,7 +18,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from campaigns.errors import InvalidInput
-from campaigns.models import Attempt, Campaign, QaMark, Turn
+from campaigns.models import Attempt, CallSearch, Campaign, QaMark, Turn
 from campaigns.phones import PhoneNormalizer
 from campaigns.policy import DEFAULT_RETRY, FINAL_DIALOG_OUTCOMES
 from campaigns.qa import CALL_COLUMNS, row_dict
@@ -27,10 +28,15 @@ A = Attempt.__table__  # type: ignore[attr-defined]  # sqlmodel declares __table
 T = Turn.__table__  # type: ignore[attr-defined]
 K = Campaign.__table__  # type: ignore[attr-defined]
 M = QaMark.__table__  # type: ignore[attr-defined]
+S = CallSearch.__table__  # type: ignore[attr-defined]
 
 DIAL_OUTCOMES = ("answered", "busy", "no_answer", "congestion", "failed", "machine", "unknown",
                  "abandoned", "invalid", "expired")  # fmt: skip
 TIERS = ("hot", "warm", "cold", "do-not-call")
+# Backends where a transcript filter counts in the page query (a window) instead of a second
+# statement. Measured at 100,000 calls (docs/benchmarks.md): a win on SQLite; on PostgreSQL
+# it is 2x faster for rare matches but 3-5x slower when thousands match, so not there.
+ONE_PASS = {"sqlite"}
 
 
 @dataclass(frozen=True)
@@ -145,22 +151,21 @@ def _review_where(f: CallFilter) -> list[sa.ColumnElement[bool]]:
 
 
 def _turn_where(f: CallFilter) -> list[sa.ColumnElement[bool]]:
+    # On call_search (one row per call, text lower-cased when stored), not on the turns: one
+    # pass over 100,000 rows instead of 600,000, with plain LIKE on both backends.
     w: list[sa.ColumnElement[bool]] = []
-    heard = sa.and_(T.c.attempt_id == A.c.id, T.c.speaker == "customer")
+    searched = sa.select(S.c.attempt_id)
     if f.intent:
-        w.append(sa.exists().where(T.c.attempt_id == A.c.id, T.c.intent == f.intent))
+        w.append(A.c.id.in_(searched.where(S.c.intents.contains(f",{f.intent},",
+                                                                 autoescape=True))))
     if f.below_confidence is not None:
-        w.append(sa.exists().where(heard, T.c.confidence < f.below_confidence))
+        w.append(A.c.id.in_(searched.where(S.c.lowest_confidence < f.below_confidence)))
     if f.min_confidence is not None:
-        w.append(sa.exists().where(heard, T.c.confidence.is_not(None)))
-        w.append(~sa.exists().where(heard, T.c.confidence < f.min_confidence))
+        w.append(A.c.id.in_(searched.where(S.c.lowest_confidence >= f.min_confidence)))
     if f.text:
-        w.append(
-            sa.exists().where(
-                T.c.attempt_id == A.c.id, T.c.text.icontains(f.text.strip(), autoescape=True)
-            )
-        )
-    return w
+        words = f.text.strip().lower()
+        w.append(A.c.id.in_(searched.where(S.c.text.contains(words, autoescape=True))))
+    return w  # fmt: skip
 
 
 def search_calls(
@@ -175,11 +180,22 @@ def search_calls(
         raise InvalidInput("the page size must be at least 1 and the offset not negative")
     where = _where(f)
     q = sa.select(*CALL_COLUMNS).join(K, K.c.id == A.c.campaign_id).where(*where)
+    # With a transcript filter the scan is the cost: on SQLite count in the same pass (a
+    # window). Otherwise the page comes off the started_at index and the count is a second query.
+    one_pass = engine.dialect.name in ONE_PASS and any(
+        v is not None for v in (f.text, f.intent, f.below_confidence, f.min_confidence)
+    )
+    if one_pass:
+        q = q.add_columns(sa.func.count().over().label("total_matching"))
+    page = q.order_by(A.c.started_at.desc(), A.c.id).limit(limit).offset(offset)
+    count = sa.select(sa.func.count()).select_from(A).where(*where)
     with engine.connect() as conn:
-        total = int(conn.execute(sa.select(sa.func.count()).select_from(A).where(*where))
-                    .scalar_one())  # fmt: skip
-        page = q.order_by(A.c.started_at.desc(), A.c.id).limit(limit).offset(offset)
         rows = [row_dict(r) for r in conn.execute(page).mappings()]
+        totals = {r.pop("total_matching", None) for r in rows}
+        if one_pass and rows:
+            total = int(totals.pop() or 0)
+        else:
+            total = int(conn.execute(count).scalar_one())
         _add_turn_facts(conn, rows)
         marks = current_marks(conn, [r["id"] for r in rows])
     for r in rows:
@@ -190,18 +206,17 @@ def search_calls(
 def _add_turn_facts(conn: Connection, rows: list[dict[str, Any]]) -> None:
     ids = [r["id"] for r in rows]
     intents: dict[str, list[str]] = {}
-    lowest: dict[str, float] = {}
+    lowest: dict[str, float | None] = {}
     if ids:
         tq = (
-            sa.select(T.c.attempt_id, T.c.intent, T.c.confidence, T.c.speaker)
-            .where(T.c.attempt_id.in_(ids))
+            sa.select(T.c.attempt_id, T.c.intent)
+            .where(T.c.attempt_id.in_(ids), T.c.intent.is_not(None))
             .order_by(T.c.attempt_id, T.c.seq)
         )
-        for aid, intent, conf, speaker in conn.execute(tq):
-            if intent:
-                intents.setdefault(aid, []).append(intent)
-            if speaker == "customer" and conf is not None:
-                lowest[aid] = min(conf, lowest.get(aid, conf))
+        for aid, intent in conn.execute(tq):
+            intents.setdefault(aid, []).append(intent)
+        sq = sa.select(S.c.attempt_id, S.c.lowest_confidence).where(S.c.attempt_id.in_(ids))
+        lowest = {str(aid): low for aid, low in conn.execute(sq)}
     for r in rows:
         r["intents"] = intents.get(r["id"], [])
         r["lowest_confidence"] = lowest.get(r["id"])

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import csv
 import json
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -17,7 +16,6 @@ from asr_models import require_recogniser
 from campaigns import leads, qa
 from campaigns.db import session
 from campaigns.repo import get_campaign_by_name
-from campaigns.waiting import waiting
 from dialogs import load_script
 from orchestrator.cards import card_rows
 from orchestrator.cli_calls import calls_app, find_call
@@ -27,11 +25,11 @@ from orchestrator.cli_common import (
     campaign_id_in,
     console,
     engine_of,
+    err_console,
     print_json,
     print_table,
     settings_of,
 )
-from orchestrator.cli_explain import waiting_json, waiting_lines
 from orchestrator.cli_leads import leads_app
 from orchestrator.dialer import RunStats
 from orchestrator.running import RunRequest, run_campaign
@@ -95,24 +93,14 @@ def run(
     if status != "active" and not as_json:
         console.print(f"campaign {campaign} is {status}: nothing is dialled until "
                       f"`outreach campaign resume {campaign}`", markup=False)  # fmt: skip
-    engine, cid, tz = engine_of(ctx), found.id or 0, found.time_zone
-    before = waiting(engine, cid, datetime.now(UTC))
-    if before.due == 0 and status == "active" and not as_json:
-        then = "" if until_done else " (the worker waits and starts by itself; Ctrl-C stops it)"
-        lines = waiting_lines(before, tz, datetime.now(UTC), campaign)
-        console.print("\n".join(lines) + then, markup=False, highlight=False)
-    request = RunRequest(settings, engine, campaign, backend, until_done, speed)
+    request = RunRequest(settings, engine_of(ctx), campaign, backend, until_done, speed)
     stats = run_with_display(request, as_json)
-    after = waiting(engine, cid, datetime.now(UTC))
     if as_json:
-        print_json({**stats.as_json(), "queue": waiting_json(after)})
-        return
-    console.print(
-        f"stopped: {stats.stopped_by}; {stats.finished} calls in {stats.elapsed_s:.0f} s"
-    )
-    if stats.dialled and after.groups:
-        lines = waiting_lines(after, tz, datetime.now(UTC), campaign)
-        console.print("still waiting: " + "\n".join(lines), markup=False, highlight=False)
+        print_json(stats.as_json())
+    else:
+        console.print(
+            f"stopped: {stats.stopped_by}; {stats.finished} calls in {stats.elapsed_s:.0f} s"
+        )
 
 
 def _campaign_id(ctx: typer.Context, name: str | None) -> int | None:
@@ -150,12 +138,17 @@ def leads_push(ctx: typer.Context, as_json: JsonOpt = False) -> None:
 
 @calls_app.command("show")
 def calls_show(ctx: typer.Context, call_id: str, as_json: JsonOpt = False) -> None:
-    """One call: transcript with times, confidence and intents, score breakdown, recording."""
+    """One call: transcript with times, confidence and intents, score breakdown, recording,
+    QA marks (newest first)."""
+    from campaigns.qa_marks import marks_of
+
     call = qa.show_call(engine_of(ctx), find_call(ctx, call_id))
+    call["qa_marks"] = marks_of(engine_of(ctx), call["id"])
     if as_json:
         print_json(call)
         return
-    head = {k: v for k, v in call.items() if k not in ("turns", "score_breakdown", "lead")}
+    skip = ("turns", "score_breakdown", "lead", "qa_marks")
+    head = {k: v for k, v in call.items() if k not in skip}
     print_table(f"Call {call['id']}", ["field", "value"], card_rows(head))
     print_table(
         "Transcript",
@@ -166,6 +159,10 @@ def calls_show(ctx: typer.Context, call_id: str, as_json: JsonOpt = False) -> No
     )  # fmt: skip
     print_table("Score", ["points", "reason"],
                 [(i["points"], i["reason"]) for i in call["score_breakdown"]])  # fmt: skip
+    if call["qa_marks"]:
+        print_table("QA marks", ["when (UTC)", "reviewer", "verdict", "tags", "comment"],
+                    [(m["created_at"][:16], m["reviewer"], m["verdict"], ", ".join(m["tags"]),
+                      m["comment"]) for m in call["qa_marks"]])  # fmt: skip
 
 
 @calls_app.command("export")
@@ -200,13 +197,36 @@ def _write_csv(out: Path, rows: list[dict[str, Any]]) -> None:
 
 
 @campaign_app.command("report")
-def report(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
+def report(
+    ctx: typer.Context,
+    name: str,
+    chart: Annotated[
+        Path | None,
+        typer.Option("--chart", help="Also draw the funnel and outcomes per day to FILE.svg."),
+    ] = None,
+    as_json: JsonOpt = False,
+) -> None:
     """The funnel: contacts, dialled, answered, human, completed dialogs, intents, leads, rates."""
     data = qa.funnel(engine_of(ctx), _campaign_id_in(engine_of(ctx), name))
+    if chart is not None:
+        write_chart(ctx, name, chart)
     if as_json:
         print_json(data)
         return
     print_report(name, data)
+
+
+def write_chart(ctx: typer.Context, name: str, out: Path) -> None:
+    from campaigns.charts import report_svg
+
+    if out.suffix.lower() != ".svg":
+        raise UserError("--chart draws SVG: give a file name ending in .svg (PNG is not built)")
+    engine = engine_of(ctx)
+    with session(engine) as s:
+        campaign = get_campaign_by_name(s, name)
+    assert campaign.id is not None
+    out.write_text(report_svg(engine, campaign.id, name, campaign.time_zone), encoding="utf-8")
+    err_console.print(f"chart written to {out}", markup=False)
 
 
 def print_report(name: str, data: dict[str, Any]) -> None:

@@ -100,6 +100,9 @@ def test_a_page_and_the_total(db_url: str) -> None:
     assert total == 5 and [r["id"] for r in page] == [ids["warm"], ids["hot"]]  # newest first
     assert page[0]["lowest_confidence"] == 0.62 and page[0]["intents"] == ["interested"]
     assert page[0]["campaign"] == "c1" and page[0]["qa"] is None
+    texts, total = search_calls(engine, CallFilter(text="안녕"), limit=2)
+    assert total == 3 and len(texts) == 2  # counted in the same pass as the page
+    assert search_calls(engine, CallFilter(text="안녕"), limit=2, offset=10) == ([], 3)
 
 
 def test_qa_marks_are_stored_and_filterable(db_url: str) -> None:

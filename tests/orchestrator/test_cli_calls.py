@@ -108,6 +108,9 @@ def test_marks_review_filters_csv_and_audit(db: str, tmp_path: Path) -> None:
     assert len(ok(db, "calls", "list", "--unreviewed", "--json")) == 2
     tagged = ok(db, "calls", "list", "--verdict", "fail", "--tag", "missed-opt-out", "--json")
     assert tagged[0]["qa"]["comment"] == "asked to stop"
+    shown = ok(db, "calls", "show", missed["id"], "--json")
+    assert [(m["reviewer"], m["verdict"]) for m in shown["qa_marks"]] == [("qa-choi", "fail")]
+    assert "QA marks" in ok(db, "calls", "show", missed["id"])
     out = tmp_path / "stop.csv"
     assert "wrote 1 calls" in ok(db, "calls", "list", "--reviewed", "--csv", str(out))
     assert stat.S_IMODE(out.stat().st_mode) == 0o600
