@@ -147,9 +147,21 @@ def set_status(session: Session, name: str, status: str) -> Campaign:
     if status not in ("active", "paused"):
         raise InvalidInput(f"unknown campaign status {status!r}")
     campaign = get_campaign_by_name(session, name)
+    if campaign.status == "archived":
+        raise InvalidInput(f"campaign {name} is archived: `outreach campaign unarchive {name}` "
+                           "first")  # fmt: skip
     campaign.status = status
     session.add(campaign)
     session.commit()
+    return campaign
+
+
+def set_model(session: Session, campaign: Campaign, model: str | None) -> Campaign:
+    """The campaign's own recogniser model (checked by the caller: campaigns knows no models)."""
+    campaign.asr_model = model
+    session.add(campaign)
+    session.commit()
+    session.refresh(campaign)
     return campaign
 
 

@@ -8,7 +8,6 @@ from typing import Annotated, Any
 import typer
 from rich.text import Text
 
-from asr_models import require_recogniser
 from campaigns import dialing, repo
 from campaigns.db import session
 from campaigns.models import Campaign
@@ -24,6 +23,7 @@ from campaigns.policy import (
 )
 from campaigns.regions import RegionPreset, preset_for
 from dialogs import load_script
+from orchestrator.campaign_model import listener_model
 from orchestrator.cli_common import (
     UserError,
     console,
@@ -57,6 +57,7 @@ def campaign_dict(c: Campaign, counts: dict[str, int] | None = None) -> dict[str
         "number_max_per_day": c.number_max_per_day,
         "retry_delays_s": c.retry_delays,
         "transfer_queue": c.transfer_queue,
+        "asr_model": c.asr_model,
         "created_at": c.created_at.isoformat(),
     }
     if counts is not None:
@@ -102,6 +103,9 @@ def create(
     queue: Annotated[
         str | None, typer.Option("--queue", help="Agent queue for live transfers.")
     ] = None,
+    model: Annotated[str | None, typer.Option(
+        "--model", help="Recogniser model for this campaign (default: the settings' asr_model, "
+        "else one installed for the script's language).")] = None,
     as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """Create a campaign. --region CN, KR or US presets the calling hours, days and per-number
@@ -136,9 +140,11 @@ def create(
     # not at the first answered call.
     language = load_script(script).language
     settings = settings_of(ctx)
-    require_recogniser(language, settings.models_dir, settings.asr_model)
+    listener_model(model, language, settings.models_dir, settings.asr_model, name)
     with session(engine_of(ctx)) as s:
         c = repo.create_campaign(s, spec)
+        if model:
+            c = repo.set_model(s, c, model)
     if night is not None:
         err_console.print(Text.assemble(
             ("WARNING:", "bold red"), f" campaign {c.name} calls at night ({night}); "
@@ -168,10 +174,15 @@ def _caps_text(c: Campaign) -> str:
 
 
 @campaign_app.command("list")
-def list_(ctx: typer.Context, as_json: JsonOpt = False) -> None:
-    """List campaigns with their contact counts."""
+def list_(
+    ctx: typer.Context,
+    all_: Annotated[bool, typer.Option("--all", help="Archived campaigns too.")] = False,
+    as_json: JsonOpt = False,
+) -> None:
+    """List campaigns with their contact counts (archived ones only with --all)."""
     with session(engine_of(ctx)) as s:
-        rows = [(c, repo.contact_counts(s, c.id or 0)) for c in repo.list_campaigns(s)]
+        rows = [(c, repo.contact_counts(s, c.id or 0)) for c in repo.list_campaigns(s)
+                if all_ or c.status != "archived"]  # fmt: skip
     if as_json:
         print_json([campaign_dict(c, n) for c, n in rows])
         return

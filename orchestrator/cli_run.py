@@ -12,11 +12,11 @@ import typer
 from rich.live import Live
 from rich.table import Table
 
-from asr_models import require_recogniser
 from campaigns import leads, qa
 from campaigns.db import session
 from campaigns.repo import get_campaign_by_name
 from dialogs import load_script
+from orchestrator.campaign_model import listener_model
 from orchestrator.cards import card_rows
 from orchestrator.cli_calls import calls_app, find_call
 from orchestrator.cli_campaigns import campaign_app
@@ -88,8 +88,15 @@ def run(
     with session(engine_of(ctx)) as s:
         found = get_campaign_by_name(s, campaign)
         status, script_ref = found.status, found.script_ref
+    if status == "archived":
+        raise UserError(f"campaign {campaign} is archived and is not run; `outreach campaign "
+                        f"unarchive {campaign}` brings it back")  # fmt: skip
     # Nothing is dialled when no installed recogniser can hear the script's language.
-    require_recogniser(load_script(script_ref).language, settings.models_dir, settings.asr_model)
+    hears = listener_model(found.asr_model, load_script(script_ref).language,
+                           settings.models_dir, settings.asr_model, campaign)  # fmt: skip
+    if not as_json:
+        console.print(f"campaign {campaign} listens with recogniser {hears.name} "
+                      f"({hears.language})", markup=False, highlight=False)  # fmt: skip
     if status != "active" and not as_json:
         console.print(f"campaign {campaign} is {status}: nothing is dialled until "
                       f"`outreach campaign resume {campaign}`", markup=False)  # fmt: skip

@@ -76,7 +76,8 @@ async def run_campaign(request: RunRequest) -> RunStats:
         campaign = get_campaign_by_name(s, request.campaign)
     assert campaign.id is not None
     config = SessionConfig(speed=request.speed, max_call_s=settings.max_call_s)
-    services = await build_services(settings, request.engine, campaign.script_ref, config)
+    services = await build_services(settings, request.engine, campaign.script_ref, config,
+                                    campaign.asr_model, campaign.name)  # fmt: skip
     await _prerender(services)
     if request.telephony == "asterisk":
         backend = asterisk_backend(settings, services, request.engine, campaign.id)

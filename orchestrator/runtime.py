@@ -14,7 +14,7 @@ import anyio
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from asr_models import load_capacity, load_recogniser, require_recogniser, resolve
+from asr_models import load_capacity, load_recogniser, resolve
 from campaigns.calls import OPT_OUT_REASON
 from campaigns.db import write_connection
 from campaigns.dnc import add_dnc_rows
@@ -22,6 +22,7 @@ from campaigns.models import Contact
 from campaigns.repo import utcnow
 from dialogs import load_script, warm_up
 from dialogs.tts import PromptCache, PromptSpec, default_engines, voice_for
+from orchestrator.campaign_model import listener_model
 from orchestrator.cli_common import UserError
 from orchestrator.session import Services, SessionConfig
 from orchestrator.settings import Settings
@@ -68,15 +69,18 @@ def prompt_cache(settings: Settings) -> PromptCache:
 
 
 async def build_services(
-    settings: Settings, engine: Engine, script_ref: str, config: SessionConfig
-) -> Services:
+    settings: Settings, engine: Engine, script_ref: str, config: SessionConfig,
+    asr_model: str | None = None, campaign: str = "",
+) -> Services:  # fmt: skip
     script = load_script(script_ref)
     # The intent matcher's tokenizer (kiwipiepy for Korean: seconds) loads now, not in a call.
     await anyio.to_thread.run_sync(warm_up, script.language)
-    # The configured model when it hears the script's language, else one installed that does
-    # (Mandarin: whisper-base); the model's engine (vosk or whisper) comes with it.
-    hears = require_recogniser(script.language, settings.models_dir, settings.asr_model)
-    asr = await load_recogniser(resolve(hears.name, settings.models_dir))
+    # The campaign's own model; else the configured one when it hears the script's language,
+    # else one installed that does (Mandarin: whisper-base); its engine (vosk or whisper) with it.
+    hears = listener_model(asr_model, script.language, settings.models_dir, settings.asr_model,
+                           campaign)  # fmt: skip
+    # (A campaign's own model was resolved, layout checked, by listener_model already.)
+    asr = await load_recogniser(hears if asr_model else resolve(hears.name, settings.models_dir))
     prompts = prompt_cache(settings)
 
     async def opt_out(attempt_id: str, phone: str) -> None:
