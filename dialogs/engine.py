@@ -147,7 +147,8 @@ class DialogEngine:
         self._last_text = text
         d = self.script.model.defaults
         valid = self._valid_now()
-        c = self._classifier.classify(text, valid, confidence, d.min_confidence)
+        c = self._classifier.classify(text, valid, confidence, d.min_confidence,
+                                      self._questions_now())
         self.last_intent = c.intent
         doubt = (doubtful or c.asked or self._mixed(c.intent, c.also)
                  or confidence < max(d.confirm_below, d.min_confidence))
@@ -179,6 +180,12 @@ class DialogEngine:
         return [heard, *self._act(intent)]
 
     # ---- confirming costly outcomes ----------------------------------------------------------
+
+    def _questions_now(self) -> Collection[str]:
+        """The intents the robot answers with a reply here (none while confirming)."""
+        if self._pending is not None:
+            return ()
+        return {i for i, r in self.script.routes(self.state).items() if r.reply is not None}
 
     def _valid_now(self) -> Collection[str]:
         if self._pending is None:

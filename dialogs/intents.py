@@ -3,10 +3,18 @@
 The text is analysed per language (dialogs/lang: Korean morphemes, Chinese words, English words)
 and each intent's cues (its phrases and keywords, analysed the same way) are looked for in it. A
 cue may have gaps: `전화 … 그만` is 전화, then 그만 within a few words ("전화 좀 제발 그만하세요").
+A cue ending in `?` counts only in a question (`사람 ?`: "사람이에요?" asks whether this is a
+person; "그 사람 아닌데요" does not).
 Overlapping cues go to the one with more words ("not interested" beats "interested"); then the
 intent's `priority`. A cue the language's rules find negated ("안 바빠요", "I'm not busy", "不忙")
 becomes the intent's `negated` intent, or means nothing when the intent has none. Every result
 says which cue and which rule decided it.
+
+Questions: when the answer asks (a question ending, "?", "is it ...") and one of the state's
+question intents (`questions`: routes the robot answers with a reply) is heard, the question wins
+over everything but an opt-out ("어느 은행 상담원이에요?" asks which bank, it does not ask for an
+agent). A yes/no-type answer word that does not lead a question is a tag, not an answer
+("가짜 전화 아니에요?", "한빛은행 맞죠?", "is that right?").
 """
 
 from __future__ import annotations
@@ -20,6 +28,7 @@ from dialogs.lang.chinese import ANSWER_WORDS
 from dialogs.schema import IntentDef
 
 NO_MATCH = "no_match"
+OPT_OUT = "opt_out"
 GAP_MARKS = ("…", "...")
 
 
@@ -61,6 +70,7 @@ def compile_cue(language_family: str, cue: str) -> Cue:
     text = cue
     for mark in GAP_MARKS[1:]:
         text = text.replace(mark, GAP_MARKS[0])
+    text = text.rstrip().rstrip("?？")  # a question-only cue (checked where it is matched)
     parts = [analyser.cue_tokens(p) for p in text.split(GAP_MARKS[0])]
     return tuple(tuple(p) for p in parts if p)
 
@@ -82,6 +92,11 @@ class IntentClassifier:
                                                                               *i.keywords))]
             for name, i in intents.items()
         }
+        # Intents that answer a yes/no-type question: an intent and the one it turns into when
+        # negated (yes/no, interested/not_interested).
+        self._answers = frozenset(
+            x for name, i in intents.items() if i.negated in intents
+            for x in (name, str(i.negated)))
 
     def classify(
         self,
@@ -89,11 +104,14 @@ class IntentClassifier:
         valid: Collection[str],
         confidence: float = 1.0,
         min_confidence: float = 0.0,
+        questions: Collection[str] = (),
     ) -> Classification:
-        """The intent among `valid` that `text` expresses; uncertain if confidence is too low."""
+        """The intent among `valid` that `text` expresses; uncertain if confidence is too low.
+        `questions`: the intents among `valid` that are questions the robot answers."""
         uncertain = confidence < min_confidence
         toks = self.analyser.tokens(text) if text.strip() else []
         hits, ignored = self._hits(toks, valid)
+        hits = self._questions_first(toks, hits, questions)
         if not hits:
             rule = f"negated cue '{ignored.cue}' means no {ignored.intent}" if ignored else "no cue"
             return Classification(NO_MATCH, uncertain=uncertain, rule=rule)
@@ -121,6 +139,7 @@ class IntentClassifier:
             for text, cue in cues
             if all(k in present for part in cue for k in part)  # cheap test before the search
             for at in _find(toks, cue, self.analyser)
+            if not text.rstrip().endswith(("?", "？")) or all(toks[i].in_question for i in at)
         ]
         # A cue whose words are all part of a bigger cue's match belongs to that cue.
         kept = [h for h in raw if not any(_inside(h, o) for o in raw)]
@@ -139,6 +158,18 @@ class IntentClassifier:
             if resolved is not None and resolved.intent in valid:
                 out.append(resolved)
         return out, ignored
+
+    def _questions_first(self, toks: list[Tok], hits: list[_Hit],
+                         questions: Collection[str]) -> list[_Hit]:
+        asking = [h for h in hits if any(toks[i].in_question for i in h.at)]
+        if not asking:
+            return hits
+        # A yes/no-type answer word inside a question, not leading it, is a tag ("... 맞죠?").
+        hits = [h for h in hits if not (h in asking and h.intent in self._answers
+                                        and not toks[h.start].answer_ok)]
+        if any(h.intent in questions for h in hits):
+            hits = [h for h in hits if h.intent in questions or h.intent == OPT_OUT]
+        return hits
 
     def _contradicts(self, a: _Hit, b: _Hit) -> bool:
         return a.intent != b.intent and (self.intents[a.intent].negated == b.intent
@@ -178,6 +209,8 @@ def _segment_starts(toks: list[Tok], seg: tuple[str, ...], lo: int, hi: int,
 def _may_start(tok: Tok, n: int, single: bool, analyser: Analyser) -> bool:
     """Where a cue may start: a one-word answer only where it leads the sentence; in Chinese,
     a one-character cue only as a whole word and nothing inside a question word."""
+    if tok.key in analyser.light_verbs and not tok.word_start:
+        return False  # 하지 마세요 does not start inside 연결하지 마세요
     if analyser.family != "cmn":
         bare = single and n == 1 and tok.key in analyser.answer_words
         asking = analyser.asking_cancels_answers and tok.in_question

@@ -67,6 +67,9 @@ class Analyser(ABC):
     # right now" is not a yes); their tokens say so in `answer_ok`.
     answer_words: frozenset[str] = frozenset()
     asking_cancels_answers = False  # ko: "네?" is "pardon?", not a yes
+    # Verbs that mean little without the noun they are glued to (ko 하다: 전화하다, 연결하다): a
+    # cue starting with one starts only where a word starts.
+    light_verbs: frozenset[str] = frozenset()
 
     def warm_up(self) -> float:
         """Load whatever the analyser needs; seconds spent (0 when already loaded)."""
