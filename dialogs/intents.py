@@ -151,19 +151,24 @@ class IntentClassifier:
                 flipped = self.intents[hit.intent].negated
                 if flipped is None:
                     flipped = hit.intent  # the script says a negated cue means the same
+                # The negation is part of what was heard: "not really interested" is one
+                # not_interested of three words, not "not really" plus "interested".
+                at = hit.at | set(range(self.analyser.negation_start(toks, hit.start),
+                                        hit.start))
                 resolved = None if flipped == "none" else _Hit(
-                    flipped, hit.cue, hit.at, hit.start, self.intents[flipped].priority, True)
+                    flipped, hit.cue, frozenset(at), hit.start, self.intents[flipped].priority,
+                    True)
                 if resolved is None and hit.intent in valid:
                     ignored = hit  # "I'm not busy" is not "later"
             if resolved is not None and resolved.intent in valid:
                 out.append(resolved)
-        return out, ignored
+        return [h for h in out if not any(_inside(h, o) for o in out)], ignored
 
     def _questions_first(self, toks: list[Tok], hits: list[_Hit],
                          questions: Collection[str]) -> list[_Hit]:
         asking = [h for h in hits if any(toks[i].in_question for i in h.at)]
-        if not asking:
-            return hits
+        if not asking or all(toks[i].request for h in asking for i in h.at):
+            return hits  # no question, or a polite request ("can I speak to someone?")
         # A yes/no-type answer word inside a question, not leading it, is a tag ("... 맞죠?").
         hits = [h for h in hits if not (h in asking and h.intent in self._answers
                                         and not toks[h.start].answer_ok)]

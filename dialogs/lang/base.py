@@ -22,6 +22,7 @@ class Tok:
     answer_ok: bool = True  # may be read as a bare answer word (是, 对, 不): leads its clause
     in_question_word: bool = False  # inside an A-not-A question word (是不是, 有没有), not its head
     in_question: bool = False  # in a clause that asks (吗, ?, "can you ..."): a weak request
+    request: bool = False  # a polite request put as a question ("can I speak to ...?")
 
 
 def family(language: str) -> str:
@@ -82,6 +83,10 @@ class Analyser(ABC):
     def cue_tokens(self, cue: str) -> list[str]:
         """A cue part's units (the same analysis as the text, so 바빠요 and 바쁘다 match alike)."""
         return [t.key for t in self.tokens(cue)]
+
+    def negation_start(self, toks: list[Tok], start: int) -> int:
+        """Where the negation of a negated cue starting at `start` begins (its negator)."""
+        return start
 
     @abstractmethod
     def negated(self, toks: list[Tok], start: int, end: int) -> bool:

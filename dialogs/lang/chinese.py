@@ -28,6 +28,9 @@ ANSWER_WORDS = frozenset({"是", "对", "好", "行", "嗯", "中", "成", "妥"
                           "有"})
 _LEADERS = frozenset({"嗯", "呃", "哦", "啊", "噢", "喔", "哎", "诶", "那", "欸", "唉"})
 _QUESTION_ENDS = ("吗", "么", "?")
+# Question words that make a clause ask wherever they stand (优惠利率具体多少).
+_QUESTION_WORDS = frozenset({"多少", "几", "哪个", "哪里", "哪儿", "哪家", "为什么", "谁",
+                             "多少钱"})
 _TAGS = ("没有", "没", "不")  # tagged on a clause: 有啥费用没有 asks
 _PARTICLES = frozenset({"了", "啊", "吧", "呀", "的", "呢", "啦", "嘛"})
 # Words that start with a negator but are words of their own, kept whole.
@@ -107,7 +110,8 @@ class ChineseAnalyser(Analyser):
             if words:
                 words = [words[i] for i in collapse_repeats(words)]
                 # 有啥费用没有, 好不: a negative at the end of a longer clause makes a question.
-                question = question or _tag_question(words)
+                question = (question or _tag_question(words)
+                            or any(w in _QUESTION_WORDS for w in words))
                 out.append((words, question))
         return out
 
@@ -135,12 +139,17 @@ class ChineseAnalyser(Analyser):
         return [_unrepeat(w) for w in _load().lcut(_DROP.sub("", nfkc(cue)), HMM=True)]
 
     def negated(self, toks: list[Tok], start: int, end: int) -> bool:
-        if toks[start].key in _NEG_CHARS:
-            return False  # the cue carries its own negation (不需要, 没兴趣)
-        if toks[start].in_question_word:
-            return False
         words = _words_of(toks)
         w = toks[start].word
+        if toks[start].key in _NEG_CHARS:
+            # The cue carries its own negation (不需要, 没兴趣); a negator before it undoes it:
+            # 不是不感兴趣, 并不是不想.
+            i = w - 1
+            while i >= 0 and words[i] in FILLERS:
+                i -= 1
+            return toks[start].word_start and i >= 0 and words[i] in ("不是", "并不是", "并非")
+        if toks[start].in_question_word:
+            return False
         if not toks[start].word_start:
             return words[w].startswith(_NEG_CHARS) and words[w][: _offset(toks, start)] in NEGATORS
         i = w - 1

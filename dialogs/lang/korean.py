@@ -23,7 +23,8 @@ FILLERS = frozenset({"잘", "별로", "전혀", "그다지", "그렇게", "너�
 AFTER = frozenset({"않다", "말다", "못하다", "없다", "아니다"})
 _DROP_TAGS = ("E", "J", "S", "XSN", "VCP", "XPN")
 _KEEP_EP = frozenset({"었", "았"})
-_ASKING = ("나요", "까요", "가요", "니", "냐", "ㄹ까", "죠", "지요", "ᆯ까", "ᆫ가", "는지")  # question endings: a request that asks
+# Question endings: a request that asks.
+_ASKING = ("나요", "까요", "가요", "니", "냐", "ㄹ까", "죠", "지요", "ᆯ까", "ᆫ가", "는지")
 _LEADING_TAGS = ("IC",)  # interjections (어, 음, 네) may come before a bare answer
 # Readings kiwi picks that a phone call does not mean: 걸어요 is 걸다 (to call), not 걷다 (to walk),
 # which conjugates alike.
@@ -52,8 +53,8 @@ _APPRAISAL = ("네요", "네", "군요", "구나", "구먼", "네용")
 
 
 def _keys(form: str, tag: str, lemma: str) -> list[str]:
-    """A morpheme's keys: 궁금하다 is 궁금 + 하다 however kiwi splits it (it reads 궁금하네요 as one
-    adjective and 수상한데요 as noun + suffix); a compound noun (국민은행, 개인정보) is its parts."""
+    """A morpheme's keys: 궁금하다 is 궁금 + 하다 however kiwi splits it (it reads 궁금하네요 as
+    one adjective and 수상한데요 as noun + suffix); a compound noun (국민은행) is its parts."""
     if tag == "EF" and form in _APPRAISAL:
         return ["네요"]
     if tag == "EP":
@@ -128,8 +129,9 @@ class KoreanAnalyser(Analyser):
                                        or key in self.answer_words)
             asking = asking or (t.tag == "EF" and t.form.endswith(_ASKING))
         kept = collapse_repeats(keys)
-        return [Tok(keys[i], n, word_start=starts[i], answer_ok=leads[i], in_question=asking)
-                for n, i in enumerate(kept)]
+        request = asking and "주다" in keys  # 연결해 주실래요?: a request put as a question
+        return [Tok(keys[i], n, word_start=starts[i], answer_ok=leads[i], in_question=asking,
+                    request=request) for n, i in enumerate(kept)]
 
     def cue_tokens(self, cue: str) -> list[str]:
         keys: list[str] = []

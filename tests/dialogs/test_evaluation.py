@@ -11,7 +11,7 @@ import pytest
 from typer.testing import CliRunner
 
 from dialogs import load_script
-from dialogs.evaluation import CorpusError, Hearing, evaluate, load_corpus
+from dialogs.evaluation import CorpusError, Evaluation, Hearing, evaluate, load_corpus
 from orchestrator.cli import app
 
 TINY = """\
@@ -97,3 +97,31 @@ def test_eval_command_json_and_table(tmp_path: Path) -> None:
                                      str(path)])
     assert table.exit_code == 0 and "Harmful outcomes" in table.output
     assert max(len(line) for line in table.output.splitlines()) <= 80
+
+
+# ---- the shipped corpora: the judge of typed screening (issue 9) ------------------------------
+
+CORPORA = Path(__file__).resolve().parents[1] / "data" / "corpora"
+SHIPPED = sorted(p.stem for p in CORPORA.glob("*.yaml"))
+
+
+def _shipped(name: str) -> Evaluation:
+    script = load_script(name)
+    return evaluate(script, load_corpus(CORPORA / f"{name}.yaml", script))
+
+
+def test_every_bundled_language_has_a_shipped_corpus() -> None:
+    assert SHIPPED == ["cmn-dormant-deposit", "en-dormant-deposit", "ko-dormant-deposit"]
+
+
+@pytest.mark.parametrize("name", SHIPPED)
+def test_shipped_corpus_floor(name: str) -> None:
+    result = _shipped(name)
+    # At least 40 everyday answers for every intent of the script (and for `none`); `text_me`
+    # is the offer's "no, just text me", labelled `no` as the customer means it.
+    support = {i: v["support"] for i, v in result.per_intent().items() if v["support"]}
+    assert set(support) == (set(load_script(name).intents) - {"text_me"}) | {"none"}
+    assert min(support.values()) >= 40, support
+    assert result.opt_out_recall() == 1.0
+    assert [(r.case.state, r.case.text, r.harm) for r in result.harmful] == []
+    assert result.share_right() >= 0.95, result.share_right()

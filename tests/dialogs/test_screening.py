@@ -18,7 +18,6 @@ from dialogs import (
     Utterance,
     load_script,
 )
-from dialogs.evaluation import evaluate, load_corpus
 from tests.dialogs.canon import VARS
 
 CORPORA = Path(__file__).resolve().parents[1] / "data" / "corpora"
@@ -151,33 +150,6 @@ def test_doubtful_transfer_is_confirmed_and_a_question_that_asks_is_doubtful() -
     assert engine.confirming == "human" and not any(isinstance(c, Transfer) for c in commands)
     commands = answer(engine, "yes")
     assert commands[-1] == Transfer("deposit-specialists")
-
-
-# ---- the shipped corpora ---------------------------------------------------------------------
-
-
-SHIPPED = sorted(p.stem for p in CORPORA.glob("*.yaml"))
-
-
-@pytest.mark.parametrize("name", SHIPPED)
-def test_shipped_corpus_no_harm_and_every_opt_out_taken(name: str) -> None:
-    script = load_script(name)
-    result = evaluate(script, load_corpus(CORPORA / f"{name}.yaml", script))
-    assert result.total >= 40 * 10
-    assert result.opt_out_recall() == 1.0
-    assert [(r.case.state, r.case.text, r.harm) for r in result.harmful] == []
-
-
-# The goal is 95% right in every language; where a corpus is not there yet the floor is what was
-# measured when this was written, so that any regression fails (docs/dialogs.md, Evaluation).
-FLOOR = {"cmn-dormant-deposit": 0.94}
-
-
-@pytest.mark.parametrize("name", SHIPPED)
-def test_shipped_corpus_share_right(name: str) -> None:
-    script = load_script(name)
-    result = evaluate(script, load_corpus(CORPORA / f"{name}.yaml", script))
-    assert result.share_right() >= FLOOR.get(name, 0.95), result.share_right()
 
 
 @pytest.mark.parametrize(
