@@ -141,6 +141,7 @@ class _Rules:
         self.check_prompts()
         self.check_disclosure()
         self.check_voice()
+        self.check_recordings()
 
     def edges(self, state: str) -> Iterator[tuple[str, Path_]]:
         """(target, where) for every way `state` can move on, global intents included."""
@@ -339,3 +340,43 @@ class _Rules:
                 self.error(why, ("pronounce", word))
             elif not any(word in t for t in texts):
                 self.warn(f"pronounce.{word}: no prompt says {word!r}", ("pronounce", word))
+
+    def check_recordings(self) -> None:
+        """Each recorded prompt names a prompt that exists, readable WAVs, declared variables."""
+        from dialogs.tts.errors import TtsError
+        from dialogs.tts.recorded import describe_recording
+
+        texts = dict(Script(self.m, self.file).prompt_texts())
+        base = Path(self.file).parent
+        for prompt_id, parts in self.m.recordings.items():
+            path: Path_ = ("recordings", prompt_id)
+            if prompt_id not in texts:
+                known = ", ".join(list(texts)[:6])
+                self.error(f"recordings.{prompt_id}: no prompt has this id; ids are a state's "
+                           "name, STATE.reprompt, global.INTENT, confirm.OUTCOME, "
+                           f"defaults.silence ... (this script: {known}, ...)", path)
+                continue
+            said: set[str] = set()
+            for i, part in enumerate(parts):
+                where: Path_ = (*path, i)
+                if part.wav is not None:
+                    try:
+                        describe_recording(base / part.wav)
+                    except TtsError as exc:
+                        self.error(f"recordings.{prompt_id}: {exc}", where)
+                    continue
+                try:
+                    names = template_fields(part.say or "")
+                except ValueError as exc:
+                    self.error(f"recordings.{prompt_id}: bad placeholder ({exc})", where)
+                    continue
+                said |= names
+                for name in sorted(names - set(self.m.variables)):
+                    self.error(f"recordings.{prompt_id} says variable '{name}' that is not "
+                               "declared under variables:", where)
+            missing = template_fields(texts[prompt_id]) - said
+            if missing:
+                self.warn(f"recordings.{prompt_id}: the prompt's text has "
+                          f"{', '.join('{' + n + '}' for n in sorted(missing))} but no part "
+                          "says it (add a `say:` part, or this is a recording for every contact)",
+                          path)

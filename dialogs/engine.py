@@ -81,6 +81,11 @@ class DialogEngine:
     def state(self) -> str:
         return self._model.state
 
+    @property
+    def values(self) -> Mapping[str, str]:
+        """The variables the prompts are rendered with (the contact's, else the defaults)."""
+        return self._values
+
     def score(self) -> LeadScore:
         """The lead score so far (final once `finished`)."""
         return self._scores.score(self.outcome)

@@ -111,6 +111,20 @@ class VoiceDef(_Strict):
         return {"engine": "espeak", "name": value} if isinstance(value, str) else value
 
 
+class RecordedPart(_Strict):
+    """One piece of a recorded prompt: a WAV file (relative to the script file) or text that the
+    script's voice synthesises (typically a variable: `say: "{name}"`)."""
+
+    wav: str | None = None
+    say: str | None = None
+
+    @model_validator(mode="after")
+    def _one_kind(self) -> RecordedPart:
+        if (self.wav is None) == (self.say is None):
+            raise ValueError("give exactly one of `wav` (a recorded file) or `say` (text)")
+        return self
+
+
 class Defaults(_Strict):
     listen_timeout_s: float = Field(default=6.0, gt=0, le=60)
     min_confidence: float = Field(default=0.5, ge=0, le=1)
@@ -158,6 +172,9 @@ class ScriptModel(_Strict):
     confirm: dict[str, Confirm] = Field(default_factory=dict)  # costly outcome -> confirmation
     states: dict[str, StateDef]
     scoring: Scoring = Field(default_factory=Scoring)
+    # Prompt id -> what is played instead of synthesising its text: a WAV, or WAVs around
+    # synthesised parts ([{wav: a.wav}, {say: "{name}"}, {wav: b.wav}]). docs/scripts.md.
+    recordings: dict[str, list[RecordedPart]] = Field(default_factory=dict)
     # Said when the call cannot go on (a failure on our side); fixed text, synthesised before the
     # first dial. None: the built-in line for the script's language (dialogs.script.APOLOGIES).
     apology: str | None = None
@@ -167,5 +184,10 @@ class ScriptModel(_Strict):
     def _variable_list(cls, value: Any) -> Any:
         # `variables: [name, bank]` is the short form of a mapping with no defaults.
         if isinstance(value, dict) and isinstance(value.get("variables"), list):
-            return {**value, "variables": dict.fromkeys(value["variables"])}
+            value = {**value, "variables": dict.fromkeys(value["variables"])}
+        # `recordings: {reason: reason.wav}` is the short form of `[{wav: reason.wav}]`.
+        if isinstance(value, dict) and isinstance(value.get("recordings"), dict):
+            value = {**value, "recordings": {
+                k: [{"wav": v}] if isinstance(v, str) else v
+                for k, v in value["recordings"].items()}}
         return value

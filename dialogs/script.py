@@ -26,6 +26,14 @@ class Prompt:
         return not self.variables
 
 
+@dataclass(frozen=True)
+class Part:
+    """A piece of a recorded prompt: kind "wav" (value: the file's path) or "say" (a template)."""
+
+    kind: str
+    value: str
+
+
 def template_fields(template: str) -> set[str]:
     """The `{name}` placeholders of a prompt template ("{{" is a literal brace)."""
     return {name for _, name, _, _ in string.Formatter().parse(template) if name is not None}
@@ -59,6 +67,16 @@ class Script:
         """The script's voice with its pronunciation overrides: `voice.spec(text)` to synthesise."""
         v = self.model.voice
         return Voice(v.name, v.engine, v.speed, tuple(sorted(self.model.pronounce.items())))
+
+    def recording(self, prompt_id: str) -> list[Part] | None:
+        """How a recorded prompt plays: WAV paths (resolved against the script's folder) and
+        texts to synthesise, in order; None for a prompt that is synthesised whole."""
+        parts = self.model.recordings.get(prompt_id)
+        if parts is None:
+            return None
+        base = Path(self.source).parent
+        return [Part("wav", str(base / p.wav)) if p.wav is not None else Part("say", p.say or "")
+                for p in parts]
 
     @property
     def apology(self) -> str:

@@ -190,5 +190,5 @@ def _report(
             transferred=transferred,
             callback_at=callback_at,
         )
-    extra = {"latencies_s": conv.latencies_s}
+    extra = {"latencies_s": conv.latencies_s, "synthesised_in_call": conv.synthesised_in_call}
     return CallReport(result, conv.turns, lead, conv.opt_out, plan.webhook, extra)

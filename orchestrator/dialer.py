@@ -13,6 +13,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import timedelta
+from itertools import takewhile
 from typing import TypeVar
 
 import anyio
@@ -28,6 +29,7 @@ from campaigns.repo import get_campaign
 from orchestrator.callflow import CallPlan, place_call
 from orchestrator.pacing import IDLE_POLL_S, PacerConfig, PacerState, hopper_limit, plan
 from orchestrator.privacy import mask_phone
+from orchestrator.prompt_audio import PromptPreparer
 from orchestrator.session import Services
 from telephony.base import TelephonyBackend
 
@@ -51,6 +53,8 @@ class RunStats:
     latencies_s: list[float] = field(default_factory=list)
     recovered: int = 0
     not_dialled: Counter[str] = field(default_factory=Counter)  # refused by the dial gate, why
+    prompts_ahead: int = 0  # prompts synthesised while their contact waited to be dialled
+    synthesised_in_call: int = 0  # prompts the customer waited for after answering
     stopped_by: str = "done"
     elapsed_s: float = 0.0
 
@@ -71,6 +75,8 @@ class RunStats:
             "recovered_from_previous_run": self.recovered,
             "not_dialled": dict(self.not_dialled),
             "response_latency_s": {"p50": pct(0.5), "p95": pct(0.95), "n": len(lat)},
+            "prompts": {"rendered_ahead": self.prompts_ahead,
+                        "synthesised_in_call": self.synthesised_in_call},
             "stopped_by": self.stopped_by,
             "elapsed_s": round(self.elapsed_s, 1),
         }
@@ -109,6 +115,9 @@ class Dialer:
         self._stopping = False
         self._wake = anyio.Event()
         self._started = 0.0
+        # Each claimed contact's prompts (the greeting with the name first) are synthesised while
+        # it waits in the hopper; a contact is dialled once its prompts are ready.
+        self.prep = PromptPreparer(services, lambda: self._wake.set())
 
     async def _db(self, fn: Callable[..., T], *args: object) -> T:
         return await anyio.to_thread.run_sync(fn, *args, limiter=DB)
@@ -168,6 +177,7 @@ class Dialer:
                                          self.opts.worker_id, self.opts.lease, None,
                                          self.opts.caps)  # fmt: skip
                     self.hopper.extend(got)
+                    self.prep.add(calls, got)
                     if len(got) < p.claim:
                         nothing_due_until = now + IDLE_POLL_S
                     idle = not got and not self.stats.in_flight and not self.hopper
@@ -191,10 +201,13 @@ class Dialer:
         """The dial gate: the first waiting claim that may be dialled now; the ones that may
         not (listed meanwhile, window closed, caps, campaign paused) go back uncounted."""
         while self.hopper:
-            res = await self._db(gate.admit, self.engine, list(self.hopper), self.opts.lease,
+            ready = list(takewhile(self.prep.ready, self.hopper))
+            if not ready:
+                return None  # the next contact's prompts are still being rendered
+            res = await self._db(gate.admit, self.engine, ready, self.opts.lease,
                                  self.opts.caps)  # fmt: skip
-            for _ in range(res.used):
-                self.hopper.popleft()
+            used = [self.hopper.popleft() for _ in range(res.used)]
+            self.prep.forget(c.attempt_id for c in used)
             for r in res.refused:
                 self.stats.not_dialled[r.kind] += 1
                 if r.kind == "paused":
@@ -206,6 +219,7 @@ class Dialer:
     async def _release(self) -> None:
         ids = [c.attempt_id for c in self.hopper]
         self.hopper.clear()
+        self.prep.forget(ids)
         with anyio.CancelScope(shield=True):
             await self._db(dialing.release, self.engine, ids)
 
@@ -213,6 +227,8 @@ class Dialer:
         """One call task: the report is stored as soon as the call has one; the call counts as
         in flight until its line has ended (a transferred call still holds a trunk channel)."""
         stored = False
+        self.prep.forget([claim.attempt_id])
+        self.stats.prompts_ahead = self.prep.rendered
 
         async def store(report: CallReport) -> None:
             nonlocal stored
@@ -250,6 +266,8 @@ class Dialer:
         self.stats.leads += lead_id is not None
         self.stats.opt_outs += report.opt_out
         self.stats.latencies_s.extend(report.extra.get("latencies_s", []))
+        self.stats.synthesised_in_call += len(report.extra.get("synthesised_in_call", []))
+        self.stats.prompts_ahead = self.prep.rendered
         self._progress()
 
     async def _watch_status(self) -> None:

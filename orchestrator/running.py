@@ -3,6 +3,7 @@ previous run of this worker left open, pre-render the fixed prompts, dial, deliv
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import logging
 from collections.abc import Callable
@@ -14,8 +15,10 @@ from sqlalchemy.engine import Engine
 from campaigns.db import session
 from campaigns.policy import NumberCaps
 from campaigns.repo import get_campaign_by_name
+from dialogs.script import render_template
 from orchestrator.callflow import CallPlan
 from orchestrator.dialer import Dialer, DialerOptions, RunStats
+from orchestrator.prompt_audio import prompt_specs
 from orchestrator.runtime import (
     build_services,
     capacity,
@@ -64,10 +67,18 @@ def asterisk_backend(
 
 
 async def _prerender(services: Services) -> None:
-    """Every fixed prompt of the script is synthesised before the first dial."""
-    voice = services.script.voice
-    fixed = [p.template for p in services.script.all_prompts() if p.fixed]
-    await services.prompts.prerender([voice.spec(t) for t in fixed])
+    """Before the first dial: every prompt that needs no contact's value (fixed text, or only
+    variables with defaults, rendered with them). Prompts with a contact's values (the name) are
+    rendered when the contact is claimed (orchestrator/prompt_audio.py)."""
+    script = services.script
+    defaults = {k: str(v) for k, v in script.model.variables.items() if v is not None}
+    specs = []
+    for p in script.all_prompts():
+        if p.variables <= defaults.keys():
+            text = render_template(p.template, defaults)
+            with contextlib.suppress(KeyError):  # a recorded part says a contact's value
+                specs += prompt_specs(script, p.prompt_id, text, defaults)
+    await services.prompts.prerender(specs)
 
 
 async def run_campaign(request: RunRequest) -> RunStats:

@@ -74,6 +74,7 @@ class Conversation:
     opt_out: bool = False
     callback_hint: str | None = None
     latencies_s: list[float] = field(default_factory=list)
+    synthesised_in_call: list[str] = field(default_factory=list)  # prompt ids, after the answer
     recording: Path | None = None
     duration_s: float = 0.0
     hung_up: bool = False
@@ -261,7 +262,12 @@ class CallSession:
         if listen is not None:
             # Speech over this prompt is recognised with the grammar of the answer it expects.
             self._expect(listen.phrases)
-        prompt = await self.svc.prompts.get(self.svc.script.voice.spec(cmd.text))
+        from orchestrator.prompt_audio import prompt_pcm
+
+        pcm, made = await prompt_pcm(self.svc.prompts, self.svc.script, cmd.prompt_id,
+                                     cmd.text, self.engine.values)
+        if made:  # the customer waited for synthesis (the dialer renders prompts ahead)
+            self.conv.synthesised_in_call.append(cmd.prompt_id)
         start = self.clock.now()
         if self._pending_reply is not None:
             eot_delay, received = self._pending_reply
@@ -269,10 +275,10 @@ class CallSession:
             self._pending_reply = None
         self._playing = True
         try:
-            played = await self.media.play(prompt.pcm)
+            played = await self.media.play(pcm)
         finally:
             self._playing = False
-        heard = prompt.pcm[: played.played_ms * 16]
+        heard = pcm[: played.played_ms * 16]
         if self.recorder is not None:
             self.recorder.robot(start, heard)
         text = cmd.text if not played.interrupted else f"{cmd.text} [cut at {played.played_ms} ms]"

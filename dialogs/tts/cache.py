@@ -111,6 +111,10 @@ class PromptCache:
         key = self.key(spec)
         return self.directory / key[:2] / f"{key}.wav"
 
+    def is_cached(self, spec: PromptSpec) -> bool:
+        """The prompt is on disk, whole (a get() would not synthesise)."""
+        return self._load(spec) is not None
+
     async def get(self, spec: PromptSpec) -> Prompt:
         """The prompt from disk, or synthesised now and stored (templated prompts too)."""
         return (await self.prerender([spec]))[0]
