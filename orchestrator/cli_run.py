@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import csv
 import json
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -15,6 +16,7 @@ from rich.table import Table
 from campaigns import leads, qa
 from campaigns.db import session
 from campaigns.repo import get_campaign_by_name
+from campaigns.waiting import waiting
 from dialogs import load_script
 from orchestrator.campaign_model import listener_model
 from orchestrator.cards import card_rows
@@ -30,6 +32,7 @@ from orchestrator.cli_common import (
     print_table,
     settings_of,
 )
+from orchestrator.cli_explain import waiting_json, waiting_lines
 from orchestrator.cli_leads import leads_app
 from orchestrator.dialer import RunStats
 from orchestrator.running import RunRequest, run_campaign
@@ -100,14 +103,24 @@ def run(
     if status != "active" and not as_json:
         console.print(f"campaign {campaign} is {status}: nothing is dialled until "
                       f"`outreach campaign resume {campaign}`", markup=False)  # fmt: skip
-    request = RunRequest(settings, engine_of(ctx), campaign, backend, until_done, speed)
+    engine, cid, tz = engine_of(ctx), found.id or 0, found.time_zone
+    before = waiting(engine, cid, datetime.now(UTC))
+    if before.due == 0 and status == "active" and not as_json:
+        then = "" if until_done else " (the worker waits and starts by itself; Ctrl-C stops it)"
+        lines = waiting_lines(before, tz, datetime.now(UTC), campaign)
+        console.print("\n".join(lines) + then, markup=False, highlight=False)
+    request = RunRequest(settings, engine, campaign, backend, until_done, speed)
     stats = run_with_display(request, as_json)
+    after = waiting(engine, cid, datetime.now(UTC))
     if as_json:
-        print_json(stats.as_json())
-    else:
-        console.print(
-            f"stopped: {stats.stopped_by}; {stats.finished} calls in {stats.elapsed_s:.0f} s"
-        )
+        print_json({**stats.as_json(), "queue": waiting_json(after)})
+        return
+    console.print(
+        f"stopped: {stats.stopped_by}; {stats.finished} calls in {stats.elapsed_s:.0f} s"
+    )
+    if stats.dialled and after.groups:
+        lines = waiting_lines(after, tz, datetime.now(UTC), campaign)
+        console.print("still waiting: " + "\n".join(lines), markup=False, highlight=False)
 
 
 def _campaign_id(ctx: typer.Context, name: str | None) -> int | None:
