@@ -3,6 +3,10 @@
 Adding a number also stops every contact already imported with it, in every campaign (status
 "dnc", no longer queued), so the list takes effect at once; the dialer checks the list again
 when it claims contacts. Adding is idempotent: a number already listed keeps its first reason.
+
+Every change is kept in the audit trail (`dnc_audit`: who, when, why, from where): each number
+listed, and each number removed with `remove_dnc` (a mistaken entry), which also puts the
+contacts it had stopped back on the queue.
 """
 
 from __future__ import annotations
@@ -16,7 +20,7 @@ import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
 from campaigns.errors import InvalidInput
-from campaigns.models import Contact, DncEntry
+from campaigns.models import Contact, DncAudit, DncEntry
 from campaigns.phones import PhoneNormalizer
 from campaigns.repo import utcnow
 from campaigns.tabular import read_table
@@ -38,11 +42,13 @@ def add_dnc(
     reason: str,
     source: str | None = None,
     *,
+    by: str | None = None,
     now: datetime | None = None,
 ) -> int:
     """List the numbers (already E.164) and stop their contacts; commit. Returns how many were new.
 
-    `source` says where the entry came from: "cli", "import", or "call:<attempt id>".
+    `source` says where the entry came from: "cli", "import", or "call:<attempt id>"; `by` who
+    did it (kept in the audit trail).
     """
     phones = sorted({p for p in phones_e164 if p})
     if not reason.strip():
@@ -50,18 +56,20 @@ def add_dnc(
     for p in phones:
         if not (p.startswith("+") and p[1:].isdigit()):
             raise InvalidInput(f"{p!r} is not an E.164 number (normalise it first)")
-    added = add_dnc_rows(session.connection(), phones, reason, source, now or utcnow())
+    added = add_dnc_rows(session.connection(), phones, reason, source, now or utcnow(), by=by)
     session.commit()
     return added
 
 
 def add_dnc_rows(
-    conn: sa.Connection, phones: list[str], reason: str, source: str | None, now: datetime
+    conn: sa.Connection, phones: list[str], reason: str, source: str | None, now: datetime,
+    by: str | None = None,
 ) -> int:
     """Inside the caller's transaction: list the numbers and stop their contacts (no commit).
     The call session uses this to store an opt-out together with the rest of the call."""
     dnc: sa.Table = DncEntry.__table__  # type: ignore[attr-defined]  # sqlmodel sets it
     contacts: sa.Table = Contact.__table__  # type: ignore[attr-defined]
+    audit: sa.Table = DncAudit.__table__  # type: ignore[attr-defined]
     added = 0
     for chunk in _chunks(phones):
         listed = set(conn.execute(sa.select(dnc.c.phone).where(dnc.c.phone.in_(chunk))).scalars())
@@ -70,7 +78,12 @@ def add_dnc_rows(
             # ON CONFLICT DO NOTHING: a concurrent writer listing the same number is not an error.
             insert = _insert_ignore(conn, dnc)
             rows = [{"phone": p, "reason": reason, "source": source, "added_at": now} for p in new]
-            conn.execute(insert, rows)
+            result = conn.execute(insert.returning(dnc.c.phone), rows) if _returns(conn) else None
+            listed_now = (sorted(set(result.scalars())) if result is not None else new)
+            if listed_now:
+                conn.execute(sa.insert(audit), [
+                    {"phone": p, "action": "add", "reason": reason, "source": source, "by": by,
+                     "at": now} for p in listed_now])
             added += len(new)
         conn.execute(
             sa.update(contacts)
@@ -83,6 +96,11 @@ def add_dnc_rows(
             .values(queued=False)
         )
     return added
+
+
+def _returns(conn: sa.Connection) -> bool:
+    """Whether INSERT ... ON CONFLICT DO NOTHING RETURNING says which rows went in."""
+    return conn.dialect.name in ("postgresql", "sqlite")
 
 
 def _insert_ignore(conn: sa.Connection, table: sa.Table) -> sa.Insert:
@@ -114,6 +132,7 @@ def import_dnc_file(
     reason: str = "do-not-call list import",
     source: str = "import",
     encoding: str | None = None,
+    by: str | None = None,
     now: datetime | None = None,
 ) -> DncImportResult:
     """List every valid number of a CSV/XLSX file (a phone column, or numbers in column one).
@@ -137,7 +156,7 @@ def import_dnc_file(
                 valid.append(e164)
     finally:
         table.close()
-    added = add_dnc(session, valid, reason, source, now=now)
+    added = add_dnc(session, valid, reason, source, by=by, now=now)
     return DncImportResult(rows, added, len(set(valid)) - added, len(invalid), invalid)
 
 
@@ -150,3 +169,39 @@ def list_dnc(session: Session) -> list[DncEntry]:
 def is_blocked(session: Session, phone: str) -> DncEntry | None:
     """The entry listing this E.164 number, or None when it may be called."""
     return session.get(DncEntry, phone)
+
+
+def remove_dnc(session: Session, phone_e164: str, reason: str, by: str,
+               now: datetime | None = None) -> DncEntry:
+    """Take a mistaken entry off the list, kept in the audit trail; commit. The contacts the entry
+    had stopped go back on the queue (new, or retry when they were called before); the dial gate
+    still applies every other rule. Returns the entry as it was."""
+    if not reason.strip():
+        raise InvalidInput("say why the number comes off the list (--reason)")
+    if not by.strip():
+        raise InvalidInput("say who takes the number off the list (--by)")
+    entry = session.get(DncEntry, phone_e164)
+    if entry is None:
+        raise InvalidInput(f"{phone_e164} is not on the do-not-call list; nothing was removed")
+    when = now or utcnow()
+    removed = DncEntry(phone=entry.phone, reason=entry.reason, source=entry.source,
+                       added_at=entry.added_at)
+    session.delete(entry)
+    session.add(DncAudit(phone=phone_e164, action="remove", reason=reason.strip(), source="cli",
+                         by=by.strip(), at=when))
+    contacts: sa.Table = Contact.__table__  # type: ignore[attr-defined]
+    stopped = (contacts.c.phone == phone_e164) & (contacts.c.status == "dnc")
+    session.connection().execute(
+        sa.update(contacts).where(stopped).values(
+            status=sa.case((contacts.c.attempts > 0, "retry"), else_="new"),
+            queued=True, next_attempt_at=when))
+    session.commit()
+    return removed
+
+
+def dnc_audit(session: Session, phone_e164: str | None = None) -> list[DncAudit]:
+    """The audit trail, oldest first (one number's when `phone_e164` is given)."""
+    q = select(DncAudit).order_by(col(DncAudit.at), col(DncAudit.id))
+    if phone_e164 is not None:
+        q = q.where(DncAudit.phone == phone_e164)
+    return list(session.exec(q))

@@ -213,6 +213,20 @@ class DncEntry(SQLModel, table=True):
     added_at: datetime
 
 
+class DncAudit(SQLModel, table=True):
+    """Every change to the do-not-call list: who listed or removed a number, when and why."""
+
+    __tablename__ = "dnc_audit"
+    __table_args__ = (sa.Index("ix_dnc_audit_phone", "phone", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    phone: str  # E.164
+    action: str  # add | remove
+    reason: str
+    source: str | None = None  # cli | import | call:<attempt id>
+    by: str | None = None  # the person (--by, else the OS user); none for a call's opt-out
+    at: datetime
+
+
 class OutboxMessage(SQLModel, table=True):
     """A message delivered at least once (lead webhook), written in the lead's own transaction."""
 

@@ -1,4 +1,5 @@
-"""`outreach contacts import` and `outreach dnc add|import|list|check`: lists in, numbers out.
+"""`outreach contacts import` and `outreach dnc add|import|list|check` (`remove`, `audit`: in
+cli_dnc_audit): lists in, numbers out.
 
 Thin: parse options, open the database, call campaigns.importer / campaigns.dnc, print JSON for
 scripts or a rich summary (with a progress bar while importing) for people.
@@ -20,7 +21,7 @@ from campaigns.importer import ImportResult, Needs, import_contacts
 from campaigns.models import Campaign
 from campaigns.phones import PhoneNormalizer, check_region
 from dialogs import DialogError, load_script
-from orchestrator import cli_contact_book
+from orchestrator import cli_contact_book, cli_dnc_audit
 from orchestrator.cli_common import (
     UserError,
     console,
@@ -50,6 +51,7 @@ def register(app: typer.Typer) -> None:
     """Attach `contacts` and `dnc` to the main app."""
     cli_contact_book.attach(contacts_app)
     app.add_typer(contacts_app, name="contacts")
+    cli_dnc_audit.attach(dnc_app)
     app.add_typer(dnc_app, name="dnc")
 
 
@@ -149,12 +151,13 @@ def dnc_add(
     phones: Annotated[list[str], typer.Argument(help="Numbers, in any usual format.")],
     region: RegionOpt = None,
     reason: Annotated[str, typer.Option("--reason", help="Why.")] = "requested by the customer",
+    by: cli_dnc_audit.ByOpt = None,
 ) -> None:
     """Put numbers on the do-not-call list; contacts already imported stop at once."""
     norm = PhoneNormalizer(region or settings_of(ctx).default_region)
     e164 = [norm.require(p) for p in phones]  # all or nothing: one bad number adds none
     with session(engine_of(ctx)) as s:
-        added = add_dnc(s, e164, reason, "cli")
+        added = add_dnc(s, e164, reason, "cli", by=cli_dnc_audit.who(by))
     already = len(set(e164)) - added
     console.print(f"added {added} number(s) to the do-not-call list; {already} already listed")
 
@@ -166,12 +169,14 @@ def dnc_import(
     region: RegionOpt = None,
     reason: Annotated[str, typer.Option("--reason", help="Why.")] = "do-not-call list import",
     encoding: EncodingOpt = None,
+    by: cli_dnc_audit.ByOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """List every valid number of a file; invalid rows are reported, never listed."""
     with session(engine_of(ctx)) as s:
         r = import_dnc_file(s, file, region=region or settings_of(ctx).default_region,
-                            reason=reason, encoding=encoding)  # fmt: skip
+                            reason=reason, encoding=encoding,
+                            by=cli_dnc_audit.who(by))  # fmt: skip
     if as_json:
         print_json({"rows": r.rows, "added": r.added, "already_listed": r.already_listed,
                     "invalid": r.invalid})  # fmt: skip
