@@ -8,6 +8,7 @@ G.711 mu-law (the codec of the sandbox's SIP trunk); `add_noise` mixes noise at 
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Literal
 
 import numpy as np
@@ -66,3 +67,76 @@ def through_line(pcm: Pcm) -> Pcm:
     if pcm.rate != TELEPHONY_RATE:
         x = soxr.resample(x, pcm.rate, TELEPHONY_RATE)
     return _pcm(_mulaw(_band(np.asarray(x), TELEPHONY_RATE)), TELEPHONY_RATE)
+
+
+# ---- G.711 as the ITU tables (Asterisk's codecs): exact mu-law and A-law codes ----------------
+
+_U_SEG_END = np.array([0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF, 0x1FFF])
+_A_SEG_END = np.array([0x1F, 0x3F, 0x7F, 0xFF, 0x1FF, 0x3FF, 0x7FF, 0xFFF])
+_BIAS = 0x84
+
+
+def ulaw_encode(samples: np.ndarray) -> np.ndarray:
+    x = samples.astype(np.int32) >> 2  # 14-bit, as the Sun/ITU reference code
+    mask = np.where(x < 0, 0x7F, 0xFF)
+    mag = np.minimum(np.abs(x), 8159) + 0x21
+    seg = np.searchsorted(_U_SEG_END, mag)
+    code = np.where(seg >= 8, 0x7F, (seg << 4) | ((mag >> (seg + 1)) & 0x0F))
+    return (code ^ mask).astype(np.uint8)
+
+
+def ulaw_decode(codes: np.ndarray) -> np.ndarray:
+    u = ~codes.astype(np.int32) & 0xFF
+    exponent = (u >> 4) & 0x07
+    mag = (((u & 0x0F) << 3) + _BIAS) << exponent
+    return np.where(u & 0x80, _BIAS - mag, mag - _BIAS).astype(np.int16)
+
+
+def alaw_encode(samples: np.ndarray) -> np.ndarray:
+    x = samples.astype(np.int32) >> 3  # 13-bit
+    mask = np.where(x >= 0, 0xD5, 0x55)
+    x = np.where(x >= 0, x, -x - 1)
+    seg = np.searchsorted(_A_SEG_END, x)  # first segment whose end is >= x
+    low = np.where(seg < 2, (x >> 1) & 0x0F, (x >> np.maximum(seg, 1)) & 0x0F)
+    code = np.where(seg >= 8, 0x7F, (seg << 4) | low)
+    return ((code ^ mask) & 0xFF).astype(np.uint8)
+
+
+def alaw_decode(codes: np.ndarray) -> np.ndarray:
+    a = codes.astype(np.int32) ^ 0x55
+    seg = (a & 0x70) >> 4
+    t = (a & 0x0F) << 4
+    t = np.where(seg == 0, t + 8, (t + 0x108) << np.maximum(seg - 1, 0))
+    return np.where(a & 0x80, t, -t).astype(np.int16)
+
+
+CODECS = {"ulaw": (ulaw_encode, ulaw_decode), "alaw": (alaw_encode, alaw_decode)}
+
+
+@dataclass(frozen=True, slots=True)
+class Line:
+    """One simulated trunk: 8 kHz, the telephone band, a G.711 codec (mu-law as in Korea, A-law
+    as in China), then white noise at `snr_db` (None: none). Seeded, so a call sounds the same
+    again."""
+
+    codec: str = "ulaw"
+    snr_db: float | None = 20.0
+
+    def __post_init__(self) -> None:
+        if self.codec not in CODECS:
+            raise ValueError(f"unknown codec {self.codec!r} (known: {', '.join(CODECS)})")
+
+    def carry(self, pcm: Pcm, seed: int = 0) -> Pcm:
+        """`pcm` as the far end hears it."""
+        encode, decode = CODECS[self.codec]
+        x = _floats(pcm)
+        if pcm.rate != TELEPHONY_RATE:
+            x = soxr.resample(x, pcm.rate, TELEPHONY_RATE)
+        band = np.clip(_band(np.asarray(x), TELEPHONY_RATE) * 32768.0, -32768, 32767)
+        heard = decode(encode(band.astype(np.int16))).astype(np.float64)
+        if self.snr_db is not None and heard.size:
+            power = float(np.mean(heard**2))
+            rng = np.random.default_rng(seed)
+            heard = heard + rng.normal(0.0, np.sqrt(power / 10 ** (self.snr_db / 10)), heard.size)
+        out = np.clip(np.round(heard), -32768, 32767).astype("<i2")
+        return Pcm(out.tobytes(), TELEPHONY_RATE)

@@ -44,6 +44,7 @@ class _Pending:
     intent: str
     outcome: str
     asked_again: bool = False
+    instead: str | None = None  # asked as a possible opt-out: the intent heard, acted on at "no"
 
 
 class _Model:
@@ -134,8 +135,7 @@ class DialogEngine:
                 self._scores.signal("interrupted", f"after {played_ms} ms of '{self.state}'")
                 return []
             case HangUp():
-                self.finished, self.outcome = True, "hung_up"
-                return []
+                return self._hung_up()
         raise DialogError(f"unknown event {event!r}")
 
     # ---- turns -------------------------------------------------------------------------------
@@ -163,6 +163,8 @@ class DialogEngine:
             return [heard, *self._confirmation_answer(c.intent, doubt)]
         if c.intent == NO_MATCH:
             return [heard, *self._retry("no_match")]
+        if doubtful and self._ends_unasked(c.intent):
+            return [heard, *self._ask_opt_out(c.intent)]
         if self._costly(c.intent) is not None:
             return [heard, *self._costly_answer(c.intent, doubt, text, confidence)]
         if c.uncertain:
@@ -229,9 +231,41 @@ class DialogEngine:
         self._pending = _Pending(intent, outcome)
         return [self._say(f"confirm.{outcome}", rule.ask), self._confirm_listen()]
 
+    def _hung_up(self) -> list[Command]:
+        """The customer hung up. Asked to confirm a stop-calling request they made (heard with
+        doubt), hanging up is not a no: the opt-out is kept (docs/dialogs.md)."""
+        pending, self._pending = self._pending, None
+        if pending is not None and pending.intent == "opt_out" and pending.instead is None:
+            return [c for c in self._act("opt_out") if not isinstance(c, Say)]
+        self.finished, self.outcome = True, "hung_up"
+        return []
+
+    def _ends_unasked(self, intent: str) -> bool:
+        """Would `intent` end the call without any question (not interested, wrong person)?
+
+        A doubtful hearing that would hang up may be a stop-calling request the recogniser
+        could not hear (it has no word for "그만"): the customer is asked the opt-out question
+        instead of being hung up on, so an opt-out is not lost on a guess (docs/dialogs.md)."""
+        if intent == "opt_out" or "opt_out" not in self.script.model.confirm:
+            return False
+        routes = self.script.routes(self.state)
+        if "opt_out" not in routes:
+            return False
+        target = routes[intent].goto
+        outcome = self.script.states[target].outcome if target is not None else None
+        return outcome is not None and outcome not in COSTLY_OUTCOMES
+
+    def _ask_opt_out(self, instead: str) -> list[Command]:
+        self._pending = _Pending("opt_out", "opt_out", instead=instead)
+        rule = self.script.model.confirm["opt_out"]
+        return [self._say("confirm.opt_out", rule.ask), self._confirm_listen()]
+
     def _confirmation_answer(self, intent: str, doubt: bool) -> list[Command]:
         pending = self._pending
         assert pending is not None
+        if intent == "no" and not doubt and pending.instead is not None:
+            self._pending = None
+            return self._act(pending.instead)  # not an opt-out: what they said before, then
         if intent == "opt_out" and not doubt:
             self._pending = None
             return self._act("opt_out")  # a clear "stop calling me" is honoured at once
@@ -249,10 +283,12 @@ class DialogEngine:
         assert pending is not None
         rule = self.script.model.confirm[pending.outcome]
         if not pending.asked_again:
-            self._pending = _Pending(pending.intent, pending.outcome, asked_again=True)
+            self._pending = _Pending(pending.intent, pending.outcome, True, pending.instead)
             return [self._say(f"confirm.{pending.outcome}.again", rule.again or rule.ask),
                     self._confirm_listen()]
         self._pending = None
+        if pending.instead is not None:
+            return self._act(pending.instead)  # still unclear: the ending that was heard
         self._machine.set_state(rule.unclear, model=self._model)
         return self._enter(rule.unclear)
 

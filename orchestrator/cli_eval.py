@@ -15,33 +15,38 @@ from rich.text import Text
 
 from dialogs import load_script
 from dialogs.evaluation import Evaluation, Hear, evaluate, load_corpus, typed
-from dialogs.script import Script
-from orchestrator.cli_common import UserError, console, print_json
+from orchestrator.cli_common import console, print_json
 from orchestrator.cli_script import FileArg, JsonOpt, VarOpt, parse_vars, script_app
 
 WIDTH = 80
 
 
-def spoken_hearing(script: Script) -> Hear:
-    """The recogniser's hearing of each answer (`--spoken`); built by the spoken-screening work."""
-    raise UserError("script eval --spoken is not available in this build yet; run without "
-                    "--spoken to evaluate typed answers")
-
-
 @script_app.command("eval")
 def eval_command(
+    ctx: typer.Context,
     file: FileArg,
     corpus: Annotated[Path, typer.Option("--corpus", help="A labelled corpus (YAML).")],
     spoken: Annotated[
         bool, typer.Option("--spoken", help="Hear each answer through speech and the recogniser.")
     ] = False,
+    limit: Annotated[int | None, typer.Option(
+        "--limit", min=1, help="With --spoken: at most N answers per voice (a seeded sample)."
+    )] = 60,
+    voice: Annotated[list[str] | None, typer.Option(
+        "--voice", help="With --spoken: only this caller voice (repeatable; labels as printed)."
+    )] = None,
     var: VarOpt = None,
     as_json: JsonOpt = False,
 ) -> None:
     """Run a corpus of labelled answers through the script; print accuracy and harm."""
     script = load_script(file)
     cases = load_corpus(corpus, script)
-    hear = spoken_hearing(script) if spoken else typed
+    if spoken:
+        from orchestrator.cli_spoken import run_spoken
+
+        run_spoken(ctx, script, cases, limit, voice or [], parse_vars(var), as_json)
+        return
+    hear: Hear = typed
     if as_json:
         print_json(evaluate(script, cases, hear, parse_vars(var)).as_json())
         return

@@ -18,6 +18,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from asr_models import Recogniser, SpeechStarted, TurnConfig, TurnListener
 from asr_models import Utterance as Heard
+from asr_models.hearing import judge
 from campaigns.calls import TurnRecord
 from dialogs import (
     Command,
@@ -313,8 +314,9 @@ class CallSession:
         if isinstance(item, _Key):
             return self._heard_key(item)
         if isinstance(item, _Closed):
-            self.engine.handle(HangUp(item.t))
             self.conv.hung_up = True
+            for after in self.engine.handle(HangUp(item.t)):
+                await self._act(after)  # an opt-out they were asked to confirm is kept
             return None
         return self._heard(item.utterance)
 
@@ -326,14 +328,20 @@ class CallSession:
             self.listener.expect(phrases)
 
     def _heard(self, utt: Heard) -> list[Command]:
-        r = utt.result
-        text = r.phrase or r.text
+        # Judged as `script run --audio` judges it: a doubtful hearing gets costly outcomes
+        # confirmed by the engine instead of taken (asr_models.hearing). Only a recogniser that
+        # decodes within the grammar (vosk) forces speech onto it; a free hearing (whisper) that
+        # is no phrase is just what was said.
+        forced = self._grammar or None if self.svc.asr.streaming else None
+        hearing = judge(utt.result, forced, self.svc.script.model.defaults.confirm_below)
         self._pending_reply = (max(0.0, utt.decided_at - utt.speech_end), self.clock.now())
         self.conv.turns.append(
-            TurnRecord("customer", text, round(utt.started_at, 3), round(utt.speech_end, 3),
-                       confidence=round(r.confidence, 3), state=self.engine.state)
+            TurnRecord("customer", hearing.text, round(utt.started_at, 3),
+                       round(utt.speech_end, 3), confidence=round(hearing.confidence, 3),
+                       state=self.engine.state)
         )  # fmt: skip
-        return self._note_intents(self.engine.handle(Utterance(text, r.confidence, utt.speech_end)))
+        said = Utterance(hearing.text, hearing.confidence, utt.speech_end, hearing.doubtful)
+        return self._note_intents(self.engine.handle(said))
 
     def _heard_key(self, key: _Key) -> list[Command]:
         self.conv.turns.append(
