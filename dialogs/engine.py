@@ -45,6 +45,7 @@ class _Pending:
     outcome: str
     asked_again: bool = False
     instead: str | None = None  # asked as a possible opt-out: the intent heard, acted on at "no"
+    offered: bool = False  # the robot offered the opt-out question; the customer did not ask
 
 
 class _Model:
@@ -165,6 +166,8 @@ class DialogEngine:
             return [heard, *self._retry("no_match")]
         if doubtful and self._ends_unasked(c.intent):
             return [heard, *self._ask_opt_out(c.intent)]
+        if doubtful and self._costly(c.intent) not in (None, "opt_out") and self._jumble(text):
+            return [heard, *self._ask_opt_out(None)]
         if self._costly(c.intent) is not None:
             return [heard, *self._costly_answer(c.intent, doubt, text, confidence)]
         if c.uncertain:
@@ -235,7 +238,7 @@ class DialogEngine:
         """The customer hung up. Asked to confirm a stop-calling request they made (heard with
         doubt), hanging up is not a no: the opt-out is kept (docs/dialogs.md)."""
         pending, self._pending = self._pending, None
-        if pending is not None and pending.intent == "opt_out" and pending.instead is None:
+        if pending is not None and pending.intent == "opt_out" and not pending.offered:
             return [c for c in self._act("opt_out") if not isinstance(c, Say)]
         self.finished, self.outcome = True, "hung_up"
         return []
@@ -255,8 +258,16 @@ class DialogEngine:
         outcome = self.script.states[target].outcome if target is not None else None
         return outcome is not None and outcome not in COSTLY_OUTCOMES
 
-    def _ask_opt_out(self, instead: str) -> list[Command]:
-        self._pending = _Pending("opt_out", "opt_out", instead=instead)
+    def _jumble(self, text: str) -> bool:
+        """Phrases of several intents in one hearing ("좋아요 나중에 아니요"): nobody talks so; it
+        is speech the grammar could not hear, forced onto its words. Asked as a possible opt-out
+        rather than confirmed as the lead or transfer one of those words would give."""
+        hit = {i for i in self.script.routes(self.state)
+               if any(p in text for p in self.script.intents[i].phrases)}
+        return len(hit) > 1
+
+    def _ask_opt_out(self, instead: str | None) -> list[Command]:
+        self._pending = _Pending("opt_out", "opt_out", instead=instead, offered=True)
         rule = self.script.model.confirm["opt_out"]
         return [self._say("confirm.opt_out", rule.ask), self._confirm_listen()]
 
@@ -283,7 +294,8 @@ class DialogEngine:
         assert pending is not None
         rule = self.script.model.confirm[pending.outcome]
         if not pending.asked_again:
-            self._pending = _Pending(pending.intent, pending.outcome, True, pending.instead)
+            self._pending = _Pending(pending.intent, pending.outcome, True, pending.instead,
+                                     pending.offered)
             return [self._say(f"confirm.{pending.outcome}.again", rule.again or rule.ask),
                     self._confirm_listen()]
         self._pending = None

@@ -57,3 +57,17 @@ def test_hanging_up_on_the_possible_opt_out_question_blocks_nothing() -> None:
     engine = engine_at("ko-dormant-deposit", "reason")
     answer(engine, "좋아요 아니요", 0.9, doubtful=True)
     assert list(engine.handle(HangUp(4.0))) == [] and engine.outcome == "hung_up"
+
+
+def test_a_jumble_of_phrases_is_asked_as_a_possible_opt_out_not_confirmed_as_a_lead() -> None:
+    # "전화 그만하세요" heard as "좋아요 나중에 아니요": the matcher picks "later" (a callback
+    # lead), but no one says that; the robot asks about stopping calls, and a no goes back to
+    # its question.
+    engine = engine_at("ko-dormant-deposit", "reason")
+    commands = answer(engine, "좋아요 나중에 아니요", 0.9, doubtful=True)
+    assert said(commands) == ["confirm.opt_out"] and engine.confirming == "opt_out"
+    back = answer(engine, "아니요")
+    assert engine.state == "reason" and not engine.finished and OptOut() not in back
+    engine = engine_at("ko-dormant-deposit", "reason")
+    answer(engine, "좋아요 나중에 아니요", 0.9, doubtful=True)
+    assert list(engine.handle(HangUp(4.0))) == [] and engine.outcome == "hung_up"
