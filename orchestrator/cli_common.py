@@ -15,6 +15,7 @@ from rich.text import Text
 from sqlalchemy.engine import Engine
 
 from campaigns.db import open_database
+from campaigns.lead_card import national
 from orchestrator.settings import Settings, load_settings
 
 console = Console()
@@ -81,14 +82,59 @@ def print_json(value: Any) -> None:
     sys.stdout.flush()
 
 
-def print_table(title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]]) -> None:
-    """A readable table for people."""
-    table = Table(title=Text(title))
-    for col in columns:
-        table.add_column(col)
-    for row in rows:
-        # Text, not markup: a name or path with "[...]" in it is shown as written.
-        table.add_row(*(Text("" if v is None else str(v)) for v in row))
+def _whole(column: str) -> bool:
+    """Columns whose values are never wrapped nor cut: ids, names of things, phone numbers."""
+    c = column.lower()
+    return c in ("id", "phone", "call", "lead", "name", "campaign") or c.endswith((" id", "_id"))
+
+
+def _cell(column: str, value: Any) -> Text:
+    if value is None:
+        return Text("")
+    text = str(value)
+    if column.lower() == "phone" and text.startswith("+"):
+        text = national(text)  # people read their local format; --json keeps E.164
+    # Text, not markup: a name or path with "[...]" in it is shown as written.
+    return Text(text)
+
+
+def print_table(
+    title: str, columns: Sequence[str], rows: Iterable[Sequence[Any]],
+    drop_first: Sequence[str] = (),
+) -> None:  # fmt: skip
+    """A readable table for people, at any terminal width (80 columns included): long text
+    wraps; ids, names and phones are never wrapped or cut; when even that does not fit,
+    columns are dropped (`drop_first`, then the rightmost others) and the caption says which."""
+    cells = [[_cell(c, v) for c, v in zip(columns, row, strict=False)] for row in rows]
+    keep = list(range(len(columns)))
+
+    def least(i: int) -> int:
+        longest = max([len(columns[i])] + [r[i].cell_len for r in cells if i < len(r)])
+        return longest if _whole(columns[i]) else min(longest, max(10, len(columns[i])))
+
+    def build(idx: list[int], dropped: list[str]) -> Table:
+        caption = f"not shown at this width: {', '.join(dropped)} (--json has all)" if dropped \
+            else None  # fmt: skip
+        table = Table(title=Text(title), caption=caption)
+        for i in idx:
+            if _whole(columns[i]):
+                table.add_column(columns[i], no_wrap=True, min_width=least(i))
+            else:  # wraps, but never narrower than its header or 10 cells
+                table.add_column(columns[i], overflow="fold", min_width=least(i))
+        for r in cells:
+            table.add_row(*(r[i] if i < len(r) else Text("") for i in idx))
+        return table
+
+    order = [c for c in drop_first if c in columns]
+    order += [c for c in reversed(columns) if not _whole(c) and c not in order]
+    dropped: list[str] = []
+    table = build(keep, dropped)
+    # Each column takes its width plus a space either side and a border line.
+    while sum(least(i) + 3 for i in keep) + 1 > console.width and order and len(keep) > 1:
+        name = order.pop(0)
+        keep.remove(list(columns).index(name))
+        dropped.append(name)
+        table = build(keep, dropped)
     console.print(table)
 
 

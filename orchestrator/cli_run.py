@@ -34,6 +34,7 @@ from orchestrator.cli_common import (
 )
 from orchestrator.cli_explain import waiting_json, waiting_lines
 from orchestrator.cli_leads import leads_app
+from orchestrator.cli_live import live_table
 from orchestrator.dialer import RunStats
 from orchestrator.running import RunRequest, run_campaign
 
@@ -41,16 +42,7 @@ JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")
 
 
 def _progress_table(s: RunStats) -> Table:
-    t = Table(title=f"Campaign {s.campaign}", show_header=False)
-    rate = 60 * s.finished / s.elapsed_s if s.elapsed_s else 0.0
-    for k, v in [
-        ("in flight", s.in_flight), ("dialled", s.dialled), ("finished", s.finished),
-        ("answered", s.answered), ("leads", s.leads), ("opt-outs", s.opt_outs),
-        ("calls / min", f"{rate:.1f}"),
-        ("outcomes", ", ".join(f"{k}={v}" for k, v in sorted(s.outcomes.items()))),
-    ]:  # fmt: skip
-        t.add_row(k, str(v))
-    return t
+    return live_table(s)
 
 
 def run_with_display(request: RunRequest, as_json: bool) -> RunStats:

@@ -12,7 +12,7 @@ import signal
 from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 from itertools import takewhile
 from typing import TypeVar
 
@@ -25,6 +25,7 @@ from campaigns.db import session
 from campaigns.dialing import AttemptResult, Claim
 from campaigns.models import Campaign
 from campaigns.policy import NumberCaps
+from campaigns.progress import Progress, campaign_progress
 from campaigns.repo import get_campaign
 from orchestrator.callflow import CallPlan, place_call
 from orchestrator.pacing import IDLE_POLL_S, PacerConfig, PacerState, hopper_limit, plan
@@ -57,6 +58,7 @@ class RunStats:
     synthesised_in_call: int = 0  # prompts the customer waited for after answering
     stopped_by: str = "done"
     elapsed_s: float = 0.0
+    progress: Progress | None = None  # the campaign's day, all workers (campaigns/progress.py)
 
     def as_json(self) -> dict[str, object]:
         lat = sorted(self.latencies_s)
@@ -77,6 +79,7 @@ class RunStats:
             "response_latency_s": {"p50": pct(0.5), "p95": pct(0.95), "n": len(lat)},
             "prompts": {"rendered_ahead": self.prompts_ahead,
                         "synthesised_in_call": self.synthesised_in_call},
+            "today": self.progress.as_json() if self.progress else None,
             "stopped_by": self.stopped_by,
             "elapsed_s": round(self.elapsed_s, 1),
         }
@@ -272,11 +275,18 @@ class Dialer:
 
     async def _watch_status(self) -> None:
         """`campaign pause` from another terminal stops dialling here within a second."""
+        ticks = 0
         while not self._stopping:
             await anyio.sleep(1.0)
             campaign = await self._db(get_campaign_session, self.engine, self.campaign_id)
             if campaign.status != "active":
                 self.stop("paused")
+            if ticks % 3 == 0:  # the live display's "X of N today", rate and ETA
+                self.stats.progress = await self._db(
+                    campaign_progress, self.engine, self.campaign_id, datetime.now(UTC)
+                )
+                self._progress()
+            ticks += 1
 
     async def _watch_signals(self, scope: anyio.CancelScope) -> None:
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
