@@ -1,21 +1,19 @@
 """Contact list import: a CSV or XLSX file into a campaign, in one transaction.
 
 `read_table` copes with encodings, separators, header aliases and XLSX. `import_contacts`
-validates every row, keeps duplicates, do-not-call numbers and bad rows out, writes each rejected
-row with its line number and reason to an errors file, and inserts the rest in batches, one Core
-executemany per batch. The campaign's existing numbers and the do-not-call list are loaded once,
-so a row costs set lookups, not queries. Nothing is written when the file cannot be read at all,
-and the errors file only appears once the import has committed.
+validates every row, keeps duplicates, do-not-call numbers, bad rows and rows lacking a value the
+script needs out, writes each rejected row with its line number and reason to an errors file, and
+inserts the rest in batches (campaigns/contact_writer.py). The campaign's existing numbers and
+the do-not-call list are loaded once, so a row costs set lookups, not queries. Nothing is written
+when the file cannot be read at all, and the errors file only appears once the import has
+committed.
 """
 
 from __future__ import annotations
 
 import csv
-import json
 import os
-import queue
 import tempfile
-import threading
 from collections.abc import Callable
 from dataclasses import asdict, dataclass, field
 from datetime import datetime
@@ -27,6 +25,7 @@ from zoneinfo import ZoneInfo
 import sqlalchemy as sa
 from sqlmodel import Session
 
+from campaigns.contact_writer import ContactWriter, Row
 from campaigns.db import IMMEDIATE
 from campaigns.errors import CampaignError, InvalidInput
 from campaigns.models import Campaign, Contact, DncEntry
@@ -112,9 +111,6 @@ class _Counts:
     missing: dict[str, int] = field(default_factory=dict)
 
 
-# A contact row as the checker makes it: the values that differ from row to row.
-_VARYING = ("phone", "name", "customer_id", "time_zone", "attributes", "source_line")
-_Row = tuple[str, str | None, str | None, str, dict[str, str], int]
 
 
 class _RowChecker:
@@ -138,7 +134,7 @@ class _RowChecker:
         self.required = needs.required if needs is not None else ()
         self.missing: dict[str, int] = {}
 
-    def check(self, line: int, cells: list[str]) -> tuple[str, str] | _Row:
+    def check(self, line: int, cells: list[str]) -> tuple[str, str] | Row:
         """The row to insert, or (counter name, reason)."""
         n = len(cells)
         if not n:
@@ -185,104 +181,6 @@ def _cell(cells: list[str], index: int | None) -> str:
     if index is None or index >= len(cells):
         return ""
     return cells[index].strip()
-
-
-class _Writer:
-    """Inserts contacts a batch at a time on a thread of its own.
-
-    The database drivers release the GIL while SQLite or PostgreSQL work, so the next batch is
-    checked on the calling thread meanwhile and both cores are busy. On SQLite a batch is one
-    `INSERT ... SELECT ... FROM json_each(?)` over the batch as a JSON array: one call that runs
-    entirely without the GIL (executemany takes it back for every row, and the two threads then
-    wait on each other), and no SQLAlchemy per-row parameter processing, which cost more than
-    the insert itself (docs/benchmarks-import.md). On PostgreSQL (psycopg) it is COPY. The
-    values are still made by the columns' own SQLAlchemy bind processors. Anywhere else it is
-    Core executemany.
-    """
-
-    def __init__(self, conn: sa.Connection, table: sa.Table, constants: dict[str, Any]) -> None:
-        self.conn = conn
-        self.insert = table.insert()
-        self.constants = constants
-        d = conn.dialect
-        procs = {c.name: c.type.dialect_impl(d).bind_processor(d) for c in table.columns}
-        plain = all(procs[k] is None for k in _VARYING if k != "attributes")
-        names = ", ".join([*_VARYING, *constants])
-        self.mode = "core"
-        if plain and d.name == "sqlite" and d.paramstyle == "qmark":
-            self.mode = "json"
-            picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(_VARYING)))
-            marks = ", ".join("?" * len(constants))
-            self.sql = f"INSERT INTO contact ({names}) SELECT {picks}, {marks} FROM json_each(?)"
-        elif plain and d.name == "postgresql" and d.driver == "psycopg":
-            self.mode = "copy"
-            self.sql = f"COPY contact ({names}) FROM STDIN"
-        self.json: Callable[[Any], Any] = procs["attributes"] or (lambda v: v)
-        self.fixed = tuple(p(v) if (p := procs[k]) else v for k, v in constants.items())
-        self._json_cache: dict[tuple[tuple[str, str], ...], Any] = {}
-        self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(maxsize=2)
-        self._error: BaseException | None = None
-        self._thread = threading.Thread(target=self._work, name="contact-import", daemon=True)
-        self._thread.start()
-
-    def _attrs(self, attrs: dict[str, str]) -> Any:
-        # Lists repeat a few attribute combinations (persona, segment): serialise each once.
-        key = tuple(attrs.items())
-        got = self._json_cache.get(key)
-        if got is None:
-            if len(self._json_cache) > 10_000:
-                self._json_cache.clear()
-            got = self._json_cache[key] = self.json(attrs)
-        return got
-
-    def submit(self, batch: list[_Row]) -> None:
-        item: tuple[str, Any]
-        if self.mode != "core":
-            j = self._attrs
-            rows = [(p, n, c, z, j(a), line) for p, n, c, z, a, line in batch]
-            if self.mode == "copy":
-                item = ("copy", rows)
-            else:
-                item = ("json", (*self.fixed, json.dumps(rows, ensure_ascii=False)))
-        else:
-            consts = self.constants
-            item = ("core", [{**dict(zip(_VARYING, r, strict=True)), **consts} for r in batch])
-        self._queue.put(item)
-        if self._error is not None:
-            self.close()
-
-    def _work(self) -> None:
-        while (item := self._queue.get()) is not None:
-            if self._error is not None:
-                continue  # drain, so that submit never blocks on a dead writer
-            try:
-                self._write(*item)
-            except BaseException as exc:
-                self._error = exc
-
-    def _write(self, kind: str, params: Any) -> None:
-        if kind == "json":
-            self.conn.exec_driver_sql(self.sql, params)
-        elif kind == "copy":
-            raw = self.conn.connection.driver_connection
-            assert raw is not None
-            try:
-                with raw.cursor() as cur, cur.copy(self.sql) as copy:
-                    fixed = self.fixed
-                    for row in params:
-                        copy.write_row((*row, *fixed))
-            except self.conn.dialect.loaded_dbapi.IntegrityError as exc:
-                raise sa.exc.IntegrityError(self.sql, None, exc) from exc
-        else:
-            self.conn.execute(self.insert, params)
-
-    def close(self) -> None:
-        """Wait for the last batch; raise what the writer raised, if anything."""
-        if self._thread.is_alive():
-            self._queue.put(None)
-            self._thread.join()
-        if self._error is not None:
-            raise self._error
 
 
 def _unwritable(target: Path, source: Path) -> str | None:
@@ -373,7 +271,7 @@ def _run(session: Session, campaign_id: int | None, table: Table,
     ).scalars())  # fmt: skip
     blocked = set(conn.execute(sa.select(dnc.c.phone)).scalars())
     checker = _RowChecker(table, *checker_args, existing=existing, blocked=blocked)
-    writer = _Writer(conn, contacts, {
+    writer = ContactWriter(conn, contacts, {
         "campaign_id": campaign_id, "status": "new", "queued": True, "attempts": 0,
         "day_attempts": 0, "next_attempt_at": now, "created_at": now,
     })  # fmt: skip
@@ -384,10 +282,10 @@ def _run(session: Session, campaign_id: int | None, table: Table,
     return counts
 
 
-def _check_all(table: Table, checker: _RowChecker, writer: _Writer, rejects: _Rejects,
+def _check_all(table: Table, checker: _RowChecker, writer: ContactWriter, rejects: _Rejects,
                progress: ProgressFn | None) -> _Counts:  # fmt: skip
     counts = _Counts()
-    batch: list[_Row] = []
+    batch: list[Row] = []
     for line, cells in table.rows:
         counts.rows += 1
         got = checker.check(line, cells)

@@ -82,8 +82,9 @@ def list_leads(
 ) -> list[dict[str, Any]]:
     """Leads in queue order (the order `next_lead` hands them out); lapsed claims shown queued.
 
-    `for_agent` keeps only what that agent may see (`visible_to`)."""
-    q = sa.select(L)
+    `for_agent` keeps only what that agent may see (`visible_to`). Each lead also has its
+    contact's `customer_id` (the CRM's id)."""
+    q = sa.select(L, C.c.customer_id).join(C, C.c.id == L.c.contact_id)
     if campaign_id is not None:
         q = q.where(L.c.campaign_id == campaign_id)
     if status:

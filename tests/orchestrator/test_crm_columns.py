@@ -150,6 +150,7 @@ def test_crm_export_reaches_prompts_lead_card_and_webhook(
     for shown in ("KH20240001", "product", "大额存单", "bank", "招商银行北京分行", "客户等级"):
         assert shown in card, shown
     (listed,) = run(db_url, "leads", "list", "--json")
+    assert listed["customer_id"] == "KH20240001"
     shown = run(db_url, "leads", "show", str(listed["id"]), "--json")
     assert shown["customer_id"] == "KH20240001"
     assert shown["attributes"]["product"] == "大额存单"

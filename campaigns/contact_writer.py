@@ -1,0 +1,114 @@
+"""Inserting imported contacts a batch at a time, on a thread of its own, by the fastest path
+each database offers (docs/import.md, "Speed")."""
+
+from __future__ import annotations
+
+import json
+import queue
+import threading
+from collections.abc import Callable
+from typing import Any
+
+import sqlalchemy as sa
+
+# A contact row as the import's checker makes it: the values that differ from row to row.
+_VARYING = ("phone", "name", "customer_id", "time_zone", "attributes", "source_line")
+Row = tuple[str, str | None, str | None, str, dict[str, str], int]
+
+
+class ContactWriter:
+    """Inserts contacts a batch at a time on a thread of its own.
+
+    The database drivers release the GIL while SQLite or PostgreSQL work, so the next batch is
+    checked on the calling thread meanwhile and both cores are busy. On SQLite a batch is one
+    `INSERT ... SELECT ... FROM json_each(?)` over the batch as a JSON array: one call that runs
+    entirely without the GIL (executemany takes it back for every row, and the two threads then
+    wait on each other), and no SQLAlchemy per-row parameter processing, which cost more than
+    the insert itself (docs/benchmarks-import.md). On PostgreSQL (psycopg) it is COPY. The
+    values are still made by the columns' own SQLAlchemy bind processors. Anywhere else it is
+    Core executemany.
+    """
+
+    def __init__(self, conn: sa.Connection, table: sa.Table, constants: dict[str, Any]) -> None:
+        self.conn = conn
+        self.insert = table.insert()
+        self.constants = constants
+        d = conn.dialect
+        procs = {c.name: c.type.dialect_impl(d).bind_processor(d) for c in table.columns}
+        plain = all(procs[k] is None for k in _VARYING if k != "attributes")
+        names = ", ".join([*_VARYING, *constants])
+        self.mode = "core"
+        if plain and d.name == "sqlite" and d.paramstyle == "qmark":
+            self.mode = "json"
+            picks = ", ".join(f"json_extract(value, '$[{i}]')" for i in range(len(_VARYING)))
+            marks = ", ".join("?" * len(constants))
+            self.sql = f"INSERT INTO contact ({names}) SELECT {picks}, {marks} FROM json_each(?)"
+        elif plain and d.name == "postgresql" and d.driver == "psycopg":
+            self.mode = "copy"
+            self.sql = f"COPY contact ({names}) FROM STDIN"
+        self.json: Callable[[Any], Any] = procs["attributes"] or (lambda v: v)
+        self.fixed = tuple(p(v) if (p := procs[k]) else v for k, v in constants.items())
+        self._json_cache: dict[tuple[tuple[str, str], ...], Any] = {}
+        self._queue: queue.Queue[tuple[str, Any] | None] = queue.Queue(maxsize=2)
+        self._error: BaseException | None = None
+        self._thread = threading.Thread(target=self._work, name="contact-import", daemon=True)
+        self._thread.start()
+
+    def _attrs(self, attrs: dict[str, str]) -> Any:
+        # Lists repeat a few attribute combinations (persona, segment): serialise each once.
+        key = tuple(attrs.items())
+        got = self._json_cache.get(key)
+        if got is None:
+            if len(self._json_cache) > 10_000:
+                self._json_cache.clear()
+            got = self._json_cache[key] = self.json(attrs)
+        return got
+
+    def submit(self, batch: list[Row]) -> None:
+        item: tuple[str, Any]
+        if self.mode != "core":
+            j = self._attrs
+            rows = [(p, n, c, z, j(a), line) for p, n, c, z, a, line in batch]
+            if self.mode == "copy":
+                item = ("copy", rows)
+            else:
+                item = ("json", (*self.fixed, json.dumps(rows, ensure_ascii=False)))
+        else:
+            consts = self.constants
+            item = ("core", [{**dict(zip(_VARYING, r, strict=True)), **consts} for r in batch])
+        self._queue.put(item)
+        if self._error is not None:
+            self.close()
+
+    def _work(self) -> None:
+        while (item := self._queue.get()) is not None:
+            if self._error is not None:
+                continue  # drain, so that submit never blocks on a dead writer
+            try:
+                self._write(*item)
+            except BaseException as exc:
+                self._error = exc
+
+    def _write(self, kind: str, params: Any) -> None:
+        if kind == "json":
+            self.conn.exec_driver_sql(self.sql, params)
+        elif kind == "copy":
+            raw = self.conn.connection.driver_connection
+            assert raw is not None
+            try:
+                with raw.cursor() as cur, cur.copy(self.sql) as copy:
+                    fixed = self.fixed
+                    for row in params:
+                        copy.write_row((*row, *fixed))
+            except self.conn.dialect.loaded_dbapi.IntegrityError as exc:
+                raise sa.exc.IntegrityError(self.sql, None, exc) from exc
+        else:
+            self.conn.execute(self.insert, params)
+
+    def close(self) -> None:
+        """Wait for the last batch; raise what the writer raised, if anything."""
+        if self._thread.is_alive():
+            self._queue.put(None)
+            self._thread.join()
+        if self._error is not None:
+            raise self._error
