@@ -13,9 +13,9 @@ from pathlib import Path
 import pytest
 import sqlalchemy as sa
 
+from campaigns.contact_writer import ContactWriter, Row
 from campaigns.db import open_database
 from campaigns.errors import InvalidInput
-from campaigns.importer import _Row, _Writer
 from campaigns.models import Campaign, Contact
 from campaigns.tabular import map_columns, read_table
 
@@ -174,12 +174,12 @@ def test_fast_writer_stores_what_sqlalchemy_would(db_url: str) -> None:
         ).scalar_one()
         consts = {"campaign_id": cid, "status": "new", "queued": True, "attempts": 0,
                   "day_attempts": 0, "next_attempt_at": now, "created_at": now}  # fmt: skip
-        samples: list[_Row] = [
+        samples: list[Row] = [
             ("+821011112222", "김", None, "Asia/Seoul", {"persona": "폴라이트", "n": "007"}, 2),
             ("+821011113333", "123", "C9", "Asia/Tokyo", {}, 3),
             ("+821011114444", "", "", "Asia/Seoul", {"q": 'say "hi" \\ \u00e9'}, 4),
         ]
-        fast = _Writer(conn, table, consts)
+        fast = ContactWriter(conn, table, consts)
         assert fast.mode == ("json" if conn.dialect.name == "sqlite" else "copy")
         fast.submit(samples[:2])
         fast.submit(samples[2:])
