@@ -73,11 +73,16 @@ def _zone_of(ctx: typer.Context, campaign_id: int | None) -> str:
     return REGION_ZONES.get(settings_of(ctx).default_region.upper(), "UTC")
 
 
-def write_csv_private(out: Path, rows: list[dict[str, Any]]) -> None:
-    """The search as CSV (UTF-8 with BOM for Excel), created 0600: it holds customers' numbers."""
+def open_private(out: Path, encoding: str = "utf-8", newline: str | None = None) -> TextIO:
+    """A file for writing created 0600 (exports hold customers' numbers and words)."""
     fd = os.open(out, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o600)
     os.fchmod(fd, 0o600)  # also when the file existed with wider permissions
-    with os.fdopen(fd, "w", encoding="utf-8-sig", newline="") as f:
+    return os.fdopen(fd, "w", encoding=encoding, newline=newline)
+
+
+def write_csv_private(out: Path, rows: list[dict[str, Any]]) -> None:
+    """The search as CSV (UTF-8 with BOM for Excel), created 0600: it holds customers' numbers."""
+    with open_private(out, "utf-8-sig", "") as f:
         write_csv(f, rows)
 
 

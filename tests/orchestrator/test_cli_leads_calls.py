@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import json
+import stat
 from datetime import timedelta
 from pathlib import Path
 
@@ -75,9 +76,11 @@ def test_calls_commands_and_report(sqlite_url: str, tmp_path: Path) -> None:
     with out.open(encoding="utf-8-sig") as f:
         rows = list(csv.DictReader(f))
     assert len(rows) == 5  # two turns for each answered call, one row for the busy one
+    assert stat.S_IMODE(out.stat().st_mode) == 0o600, "an export holds customers' numbers"
     jl = tmp_path / "calls.jsonl"
     run(sqlite_url, "calls", "export", "c1", "--out", str(jl))
     assert len(jl.read_text(encoding="utf-8").splitlines()) == 3
+    assert stat.S_IMODE(jl.stat().st_mode) == 0o600
     report = json.loads(run(sqlite_url, "campaign", "report", "c1", "--json"))
     assert report["dialled"] == 3 and report["answered"] == 2 and report["leads"] == 2
     assert report["leads_by_tier"] == {"hot": 1, "warm": 1}
