@@ -1,8 +1,9 @@
 """Web console pages with 100,000 calls in the database: how long each page takes to answer.
 
 A real `outreach serve` process on loopback, on a SQLite file (the embedded default) holding
-100,000 finished calls (60 % answered, six transcript lines each), 5,000 leads, QA marks and one
-lead made through the domain functions with a WAV recording. Each page is fetched by a logged-in
+100,000 finished calls (bench_call_search.fill_calls: 60 % answered, six transcript lines each,
+search rows, 1 % QA-marked), 10,000 leads, and one lead made through the domain functions with a
+WAV recording. Each page is fetched by a logged-in
 client of the right role; the figures are the full HTTP round trip (render included).
 Baseline, same run: the login page, which touches no table (the server's own floor).
 Load: sequential requests, one in flight, then the same page mix from 4 clients at once (the peak
@@ -24,90 +25,40 @@ import sys
 import tempfile
 import threading
 import time
-import uuid
 import wave
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
-from typing import Any
 
 import httpx
 import sqlalchemy as sa
+from bench_call_search import CUSTOMER, ROBOT, fill_calls
+from bench_call_search import T0 as SEARCH_T0
 
 from campaigns.accounts import add_user
 from campaigns.calls import CallReport, LeadDraft, TurnRecord, finish_attempt
-from campaigns.db import open_database, session
+from campaigns.db import open_database
 from campaigns.dialing import AttemptResult, claim
-from campaigns.models import Attempt, Contact, Lead, QaMark, Turn
-from campaigns.repo import CampaignSpec, create_campaign
+from campaigns.models import Attempt, Contact, Lead, Turn
 
 T0 = datetime.now(UTC).replace(microsecond=0)
 OPEN = datetime(2026, 3, 4, 3, 0, tzinfo=UTC)  # a Wednesday noon in Seoul: calling hours
-ROBOT = ["안녕하세요, AI 상담원입니다.", "휴면 예금 계좌가 있으십니다.", "연결해 드릴까요?"]
-CUSTOMER = ["네", "관심 있어요", "아니요", "누구세요", "나중에 전화 주세요", "글쎄요"]
-RARE = "다시는 전화하지 마세요"  # one call in 1,000
-OUTCOMES = ["answered"] * 6 + ["busy", "no_answer", "machine", "failed"]
-DIALOGS = ["interested", "not_interested", "transfer", "no_response", "callback", "opt_out"]
 PASSWORD = "bench password 1"
 SECRET = "bench-secret-0123456789abcdefghijklmnop"
 
 
-def _rows(i: int, cid: int, contact_id: int) -> tuple[dict[str, Any], list[dict[str, Any]]]:
-    aid = str(uuid.UUID(int=i + 1))
-    outcome = OUTCOMES[i % len(OUTCOMES)]
-    answered = outcome == "answered"
-    started = T0 - timedelta(hours=2, seconds=i * 26)  # 100,000 calls over a month
-    score = (i * 37) % 101 if answered else None
-    tier = None if score is None else ("hot" if score >= 80 else "warm" if score >= 50 else "cold")
-    att = {"id": aid, "campaign_id": cid, "contact_id": contact_id, "phone": f"+8210{i:08d}",
-           "worker_id": "bench", "started_at": started, "lease_until": started,
-           "ended_at": started + timedelta(seconds=40), "outcome": outcome,
-           "dialog_outcome": DIALOGS[i % len(DIALOGS)] if answered else None, "score": score,
-           "tier": tier, "score_breakdown": [], "duration_s": 40.0}  # fmt: skip
-    turns = []
-    if answered:
-        for seq in range(6):
-            robot = seq % 2 == 0
-            text = ROBOT[seq // 2] if robot else CUSTOMER[(i + seq) % len(CUSTOMER)]
-            if not robot and seq == 5 and i % 1000 == 3:
-                text = RARE
-            conf = None if robot else round(0.3 + ((i * 13 + seq) % 70) / 100, 2)
-            turns.append({"attempt_id": aid, "seq": seq, "speaker": "robot" if robot else
-                          "customer", "text": text, "start_s": seq * 3.0, "end_s": seq * 3.0 + 2,
-                          "confidence": conf, "intent": None if robot else "yes"})  # fmt: skip
-    return att, turns
-
-
 def fill(engine: sa.Engine, n: int, home: Path) -> tuple[int, str]:
-    """`n` bulk-written calls, then one more lead made the way a real call makes it."""
-    with session(engine) as s:
-        cid = create_campaign(s, CampaignSpec(name="bench", script_ref="ko-dormant-deposit")).id
-    assert cid is not None
-    tables = [m.__table__ for m in (Contact, Attempt, Turn, QaMark, Lead)]  # type: ignore[attr-defined]
-    for start in range(0, n, 10_000):
-        ids = range(start, min(n, start + 10_000))
-        with engine.begin() as conn:
-            base = int(conn.execute(sa.select(sa.func.coalesce(sa.func.max(tables[0].c.id), 0)))
-                       .scalar_one()) + 1  # fmt: skip
-            conn.execute(tables[0].insert(), [
-                {"campaign_id": cid, "phone": f"+8210{i:08d}", "time_zone": "Asia/Seoul",
-                 "attributes": {}, "status": "done", "queued": False, "attempts": 1,
-                 "day_attempts": 0, "next_attempt_at": T0, "created_at": T0} for i in ids])
-            calls = [_rows(i, cid, base + k) for k, i in enumerate(ids)]
-            conn.execute(tables[1].insert(), [a for a, _ in calls])
-            conn.execute(tables[2].insert(), [t for _, ts in calls for t in ts])
-            conn.execute(tables[3].insert(), [
-                {"attempt_id": a["id"], "reviewer": "qa", "tags": ",asr,", "created_at": T0,
-                 "verdict": "fail" if i % 2 else "pass"}
-                for i, (a, _) in enumerate(calls) if i % 100 == 3])
-            conn.execute(tables[4].insert(), [
-                {"campaign_id": cid, "contact_id": a["contact_id"], "attempt_id": a["id"],
-                 "phone": a["phone"], "score": a["score"], "tier": "warm", "priority": 1500,
-                 "summary": "asked about the rate", "status": "done", "result": "no_sale",
-                 "created_at": T0}
-                for i, (a, _) in enumerate(calls) if a["dialog_outcome"] == "interested"
-                and i % 2 == 0])  # fmt: skip
+    """`n` calls written by bench_call_search's `fill_calls` (transcripts, search rows, QA
+    marks), leads for a tenth of them, then one more lead made the way a real call makes it."""
+    cid = fill_calls(engine, n)
+    A, L = Attempt.__table__, Lead.__table__  # type: ignore[attr-defined]
     with engine.begin() as conn:
-        conn.exec_driver_sql("ANALYZE")
+        rows = conn.execute(sa.select(A.c.id, A.c.contact_id, A.c.phone, A.c.score).where(
+            A.c.dialog_outcome == "interested").limit(n // 10)).all()  # fmt: skip
+        conn.execute(L.insert(), [
+            {"campaign_id": cid, "contact_id": r.contact_id, "attempt_id": r.id, "phone": r.phone,
+             "score": r.score or 0, "tier": "warm", "priority": 1500, "status": "done",
+             "summary": "asked about the rate", "result": "no_sale", "created_at": SEARCH_T0}
+            for r in rows])  # fmt: skip
     return cid, _real_lead(engine, cid, home)
 
 
@@ -144,16 +95,21 @@ def login(base: str, name: str) -> httpx.Client:
     return client
 
 
-def timed(client: httpx.Client, path: str, repeat: int, headers: dict[str, str]) -> list[float]:
-    for _ in range(2):  # warm-up: the first request of a page fills caches
-        client.get(path, headers=headers)
+def timed(
+    client: httpx.Client, path: str, repeat: int, headers: dict[str, str]
+) -> tuple[float, list[float]]:
+    """The first request's time (cold: nothing cached) and `repeat` more after one warm-up."""
+    began = time.perf_counter()
+    client.get(path, headers=headers)
+    first = (time.perf_counter() - began) * 1000
+    client.get(path, headers=headers)
     out = []
     for _ in range(repeat):
         began = time.perf_counter()
         r = client.get(path, headers=headers)
         out.append((time.perf_counter() - began) * 1000)
         assert r.status_code in (200, 206), (path, r.status_code, r.text[:300])
-    return out
+    return first, out
 
 
 def start_server(home: Path, port: int) -> subprocess.Popen[bytes]:
@@ -227,7 +183,7 @@ def main() -> None:
         assert token
         agent.post("/desk/next", data={"csrf_token": token[1]})
         clients = {"agent1": agent, "qa1": login(base, "qa1"), "boss": login(base, "boss")}
-        since = (T0 - timedelta(days=1)).date().isoformat()
+        since = (SEARCH_T0 - timedelta(days=1)).date().isoformat()
         pages = [
             ("agent1", "/login", "baseline: login page (no database)"),
             ("agent1", "/desk", "agent desk, lead card + transcript"),
@@ -243,13 +199,16 @@ def main() -> None:
             ("boss", "/manager", "manager, campaigns + progress"),
             ("boss", f"/manager/campaigns/{cid}", "manager, campaign funnel"),
         ]
-        print(f"\nsequential, one request in flight, {args.repeat} per page (after 2 warm-up)")
-        print(f"{'page':40s} {'median':>8s} {'p95':>8s} {'max':>8s}")
+        print(f"\nsequential, one request in flight; first request, then {args.repeat} more "
+              "after one warm-up")
+        print(f"{'page':40s} {'first':>8s} {'median':>8s} {'p95':>8s} {'max':>8s}")
         for role, path, label in pages:
             hdr = {"Range": "bytes=65536-131071"} if path.startswith("/recordings") else {}
-            ms = sorted(timed(clients[role], path, args.repeat, hdr))
+            first, times = timed(clients[role], path, args.repeat, hdr)
+            ms = sorted(times)
             p95 = ms[min(len(ms) - 1, int(len(ms) * 0.95))]
-            print(f"{label:40s} {statistics.median(ms):7.1f}ms {p95:7.1f}ms {ms[-1]:7.1f}ms")
+            print(f"{label:40s} {first:7.1f}ms {statistics.median(ms):7.1f}ms {p95:7.1f}ms "
+                  f"{ms[-1]:7.1f}ms")
         mix = [(r, p) for r, p, _ in pages if not p.startswith("/login")]
         concurrent(base, mix, 4, max(1, args.repeat // 10))
     finally:

@@ -29,6 +29,7 @@ from orchestrator.web.security import (
     engine,
     run_db,
 )
+from orchestrator.web.snapshots import Snapshots
 
 HERE = Path(__file__).parent
 HOME_OF = {"agent": "/desk", "qa": "/qa", "manager": "/manager"}
@@ -150,5 +151,6 @@ def create_app(
     )
     app.state.engine = db
     app.state.lead_lease = lead_lease
+    app.state.snapshots = Snapshots()
     app.state.templates = templates()
     return app

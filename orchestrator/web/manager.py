@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
+from functools import partial
 from typing import Any
 
 import sqlalchemy as sa
@@ -16,6 +17,7 @@ from campaigns.db import session
 from campaigns.models import Attempt
 from campaigns.qa import funnel
 from orchestrator.web.security import checked_form, engine, require, run_db
+from orchestrator.web.snapshots import Snapshots
 
 FINISHED = ("done", "dnc", "exhausted")  # a contact no longer waiting to be called
 RATE_WINDOW = timedelta(hours=1)
@@ -79,8 +81,11 @@ async def campaign_page(request: Request) -> Response:
     user = await require(request, "manager")
     cid = int(request.path_params["campaign_id"])
     c = await run_db(_campaign, engine(request), cid)
-    report = await run_db(funnel, engine(request), cid)
-    return page(request, "campaign.html", user, campaign=c, report=report)
+    snaps: Snapshots = request.app.state.snapshots
+    report, age, refresh = await snaps.get(("funnel", cid), partial(funnel, engine(request), cid))
+    response = page(request, "campaign.html", user, campaign=c, report=report, age=round(age))
+    response.background = refresh
+    return response
 
 
 def _set_status(db: Engine, campaign_id: int, status: str) -> None:
