@@ -1,4 +1,4 @@
-"""The manager's costly figures: shown at once, refreshed after a stale view, never twice at once."""
+"""Costly manager figures: shown at once, refreshed after a stale view, one refresh at once."""
 
 from __future__ import annotations
 
