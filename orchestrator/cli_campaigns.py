@@ -187,7 +187,7 @@ def list_(
         print_json([campaign_dict(c, n) for c, n in rows])
         return
     print_table(
-        "Campaigns",
+        f"Campaigns ({len(rows)})",
         ["name", "status", "script", "contacts", "pending", "done", "channels", "cps"],
         [
             (

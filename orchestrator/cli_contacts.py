@@ -198,9 +198,9 @@ def dnc_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
         print_json([{"phone": e.phone, "reason": e.reason, "added_at": e.added_at.isoformat()}
                     for e in entries])  # fmt: skip
         return
-    print_table("do-not-call list", ["phone", "reason", "source", "added"],
-                [[e.phone, e.reason, e.source, e.added_at.isoformat(timespec="seconds")]
-                 for e in entries])  # fmt: skip
+    rows = [[e.phone, e.reason, e.source, e.added_at.strftime("%Y-%m-%d %H:%M")] for e in entries]
+    print_table(f"do-not-call list ({len(entries):,} numbers)",
+                ["phone", "reason", "source", "added (UTC)"], rows)  # fmt: skip
 
 
 @dnc_app.command("check")

@@ -35,7 +35,10 @@ def waiting_lines(w: Waiting, tz: str, now: datetime, campaign: str) -> list[str
         if g.contacts == 1:
             verb = {"wait": "waits", "are": "is", "have": "has"}.get(verb, verb)
         what = f"{g.contacts:,} contact{'s' * (g.contacts != 1)} {verb} {rest}"
-        if g.reason == "paused":
+        if g.reason == "paused" and w.status == "archived":
+            what = (f"{g.contacts:,} contact{'s' * (g.contacts != 1)} wait{'s' * (g.contacts == 1)}"
+                    f": the campaign is archived (`outreach campaign unarchive {campaign}`)")
+        elif g.reason == "paused":
             what += f" (`outreach campaign resume {campaign}`)"
         elif g.next_at is not None:
             first = "next opening" if g.reason == "window" else "the first at"

@@ -55,7 +55,7 @@ def leads_list(
     if as_json:
         print_json(rows)
         return
-    print_table("Leads", LEAD_COLUMNS, _lead_rows(rows))
+    print_table(f"Leads ({len(rows):,})", LEAD_COLUMNS, _lead_rows(rows))
 
 
 @leads_app.command("next")

@@ -65,6 +65,18 @@ def test_a_campaign_paused_while_claims_wait_dials_none_of_them(db_url: str) -> 
             "new", True, 0, None)  # fmt: skip
 
 
+def test_a_campaign_archived_while_claims_wait_dials_none_of_them(db_url: str) -> None:
+    from campaigns.campaign_edit import set_archived
+
+    engine, cid = make_campaign(db_url, 2)
+    claims = claim(engine, cid, 2, "w1", LEASE, now=T0)
+    with session(engine) as s:
+        set_archived(s, "c1", True)
+    res = admit(engine, claims, LEASE, now=T0 + timedelta(seconds=1))
+    assert res.admitted is None and {r.reason for r in res.refused} == {"the campaign is archived"}
+    assert _attempts(engine) == []
+
+
 def test_claims_still_waiting_when_the_window_closes_wait_for_its_next_opening(
     db_url: str,
 ) -> None:

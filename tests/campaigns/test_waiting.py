@@ -63,3 +63,7 @@ def test_due_prints_the_total_and_the_retry_wait(db_url: str) -> None:
     outreach(db_url, "campaign", "pause", "c1")
     paused = outreach(db_url, "campaign", "due", "c1", "--at", T0.isoformat())
     assert "0 of 0" in paused and "150 contacts wait for the campaign to be resumed" in paused
+    outreach(db_url, "campaign", "archive", "c1")
+    archived = outreach(db_url, "campaign", "due", "c1", "--at", T0.isoformat())
+    said = "150 contacts wait: the campaign is archived (`outreach campaign unarchive c1`)"
+    assert said in archived

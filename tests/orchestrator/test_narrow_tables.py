@@ -55,6 +55,7 @@ def test_listings_fit_80_columns_with_ids_and_phones_whole(tmp_path: Path) -> No
         assert "…" not in out, (what, out)
     assert name in outputs["campaign list"], "the campaign's name is whole"
     assert "010-0000-0004" in outputs["dnc list"] and "+8210" not in outputs["dnc list"]
+    assert "(1 numbers)" in outputs["dnc list"] and "Campaigns (1)" in outputs["campaign list"]
     for call in calls:
         assert call["id"][:8] in outputs["calls list"]
         assert call["phone"].startswith("+82"), "JSON keeps E.164"
