@@ -181,8 +181,10 @@ def list_(
 ) -> None:
     """List campaigns with their contact counts (archived ones only with --all)."""
     with session(engine_of(ctx)) as s:
-        rows = [(c, repo.contact_counts(s, c.id or 0)) for c in repo.list_campaigns(s)
+        every = repo.list_campaigns(s)
+        rows = [(c, repo.contact_counts(s, c.id or 0)) for c in every
                 if all_ or c.status != "archived"]  # fmt: skip
+    hidden = len(every) - len(rows)
     if as_json:
         print_json([campaign_dict(c, n) for c, n in rows])
         return
@@ -203,6 +205,8 @@ def list_(
             for c, n in rows
         ],
     )
+    if hidden:
+        console.print(f"{hidden} archived campaign(s) not shown; --all shows them", markup=False)
 
 
 @campaign_app.command("show")

@@ -85,6 +85,9 @@ def import_cmd(
     columns.update(parse_map_options(map_ or []))
     with session(engine_of(ctx)) as s:
         target = repo.get_campaign_by_name(s, campaign)
+        if target.status == "archived":
+            raise UserError(f"campaign {campaign} is archived: `outreach campaign unarchive "
+                            f"{campaign}` before importing into it")  # fmt: skip
         spec, needs = _script_needs(target, columns)
         kwargs: dict[str, Any] = {"region": region, "errors_path": errors, "encoding": encoding,
                                   "spec": spec, "needs": needs}  # fmt: skip

@@ -122,6 +122,10 @@ def test_archive_hides_refuses_run_and_unarchive_pauses(spring: tuple[str, Path]
     cli(db, home, "campaign", "create", "autumn", "--script", "ko-dormant-deposit")
     assert "never dialled again" in cli(db, home, "campaign", "archive", "spring")
     assert [c["name"] for c in cli(db, home, "campaign", "list", "--json")] == ["autumn"]
+    assert "1 archived campaign(s) not shown; --all shows them" in cli(db, home, "campaign",
+                                                                       "list")  # fmt: skip
+    assert "is archived: `outreach campaign unarchive spring` before importing" in cli(
+        db, home, "contacts", "import", "spring", str(home.parent / "l.csv"), fails=True)
     listed = cli(db, home, "campaign", "list", "--all", "--json")
     assert [(c["name"], c["status"]) for c in listed] == [("spring", "archived"),
                                                           ("autumn", "active")]  # fmt: skip
