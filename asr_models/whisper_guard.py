@@ -5,7 +5,8 @@ can produce fluent text nobody said (a loop of the same words, a line of subtitl
 initial prompt read back). An invented "别再打了" would put a customer on the do-not-call list;
 an invented "好的" would transfer them. So an utterance's text is kept only if it passes all of:
   * there was speech: enough loud audio, and Whisper itself did not judge it silence;
-  * it is not a repetition loop (zlib compression ratio above 2.4, Whisper's own threshold);
+  * it is not a repetition loop (zlib compression ratio above 2.4, Whisper's own threshold,
+    or a short run repeated: one character five times, 2-6 characters three times);
   * it is not longer than a person can say in that time (8 characters a second, plus 4);
   * it is not an echo of the initial prompt, nor a known hallucination phrase.
 A dropped utterance is heard as nothing (the dialog's "no match" handling), never as something.
@@ -81,5 +82,6 @@ def _why_drop(segments: list[Segment], plain: str, audio_s: float, speech_s: flo
 
 
 def _loops(plain: str) -> bool:
-    """The same 1-4 characters five times in a row (对对对 is an answer; five is a loop)."""
-    return re.search(r"(.{1,4})\1{4,}", plain) is not None
+    """One character five times in a row (对对对 is an answer; five is a loop), or the same 2-6
+    characters three times in a row (seen: 以后序庭以后序庭以后序庭 for 有啊，最近有这个打算)."""
+    return re.search(r"(.)\1{4,}|(.{2,6})\2{2,}", plain) is not None

@@ -13,7 +13,7 @@ import typer
 from rich.live import Live
 from rich.table import Table
 
-from campaigns import leads, qa
+from campaigns import qa
 from campaigns.db import session
 from campaigns.repo import get_campaign_by_name
 from campaigns.waiting import waiting
@@ -258,50 +258,8 @@ def print_report(name: str, data: dict[str, Any]) -> None:
     print_table("Intents heard", ["intent", "turns"], sorted(data["intents"].items()))
 
 
-def demo(
-    ctx: typer.Context,
-    speed: Annotated[float, typer.Option(help="Simulated time runs this many times faster.")] = 2.0,
-    channels: Annotated[int, typer.Option(help="Calls at once.")] = 10,
-    as_json: JsonOpt = False,
-) -> None:
-    """The whole job on the embedded defaults: a campaign with the Korean script, a bundled list
-    of 30 customers (every persona), dialled on simulated customers with the real recogniser,
-    synthesiser and dialog; ends with the report and the lead queue."""
-    from orchestrator.demo import CAMPAIGN, prepare
-
-    setup = prepare(settings_of(ctx), channels)
-    imported = setup.imported.as_json()
-    if not as_json:
-        console.print(f"outreach demo in {setup.settings.home}", markup=False)
-        print_table("List import", ["", "rows"], list(imported.items()))
-        console.print("dialling simulated customers (real vosk + espeak-ng + dialog engine) ...")
-    request = RunRequest(setup.settings, setup.engine, CAMPAIGN, "sim", True, speed)
-    stats = run_with_display(request, as_json)
-    cid = _campaign_id_in(setup.engine, CAMPAIGN)
-    funnel = qa.funnel(setup.engine, cid)
-    queue = leads.list_leads(setup.engine, cid)
-    setup.engine.dispose()
-    if as_json:
-        print_json({"import": imported, "run": stats.as_json(), "report": funnel, "leads": queue})
-        return
-    print_report(CAMPAIGN, funnel)
-    print_table(
-        "Lead queue (hot first)",
-        ["id", "tier", "score", "status", "name", "summary"],
-        [
-            (r["id"], r["tier"], r["score"], r["status"], r["name"], r["summary"][:70])
-            for r in queue
-        ],
-    )
-    home = setup.settings.home
-    console.print(
-        f"Look closer: outreach --home {home} calls list | calls show ID | leads next --agent me"
-    )
-
-
 _campaign_id_in = campaign_id_in
 
 
 def register(app: typer.Typer) -> None:
     app.command("run")(run)
-    app.command("demo")(demo)

@@ -8,6 +8,7 @@ import os
 import socket
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
+from dataclasses import replace
 from typing import IO
 
 import anyio
@@ -15,6 +16,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from asr_models import load_capacity, load_recogniser, resolve
+from asr_models.vad import VadEngine
 from campaigns.calls import OPT_OUT_REASON
 from campaigns.db import write_connection
 from campaigns.dnc import add_dnc_rows
@@ -68,6 +70,15 @@ def prompt_cache(settings: Settings) -> PromptCache:
     return PromptCache(settings.prompt_cache_dir, default_engines())
 
 
+def with_voice_gate(config: SessionConfig, choice: str, streaming: bool) -> SessionConfig:
+    """The session config with the gate's classifier: the setting, or for `auto` Silero in front
+    of an utterance engine (a false turn there costs a Whisper decode and risks invented text)."""
+    engine: VadEngine = "webrtc" if choice == "webrtc" or (choice == "auto" and streaming) \
+        else "silero"
+    vad = replace(config.turn.vad, engine=engine)
+    return replace(config, turn=replace(config.turn, vad=vad))
+
+
 async def build_services(
     settings: Settings, engine: Engine, script_ref: str, config: SessionConfig,
     asr_model: str | None = None, campaign: str = "",
@@ -81,6 +92,7 @@ async def build_services(
                            campaign)  # fmt: skip
     # (A campaign's own model was resolved, layout checked, by listener_model already.)
     asr = await load_recogniser(hears if asr_model else resolve(hears.name, settings.models_dir))
+    config = with_voice_gate(config, settings.vad, asr.streaming)
     prompts = prompt_cache(settings)
 
     async def opt_out(attempt_id: str, phone: str) -> None:
@@ -117,9 +129,13 @@ def persona_picker(engine: Engine, campaign_id: int) -> Callable[[str], Persona]
 
 
 def speaker(services: Services) -> Callable[[str, str], Awaitable[bytes]]:
-    """Simulated customers speak with the project's synthesiser, in their language's voice."""
+    """Simulated customers speak with the project's synthesiser: in the script's own voice when
+    they speak its language (Mandarin: Kokoro, which Whisper can hear; espeak-ng's Mandarin it
+    cannot), else their language's espeak-ng voice."""
 
     async def speak(text: str, language: str) -> bytes:
+        if language == services.script.language:
+            return (await services.prompts.get(services.script.voice.spec(text))).pcm
         voice = voice_for(language, voice_for(services.script.language))
         return (await services.prompts.get(PromptSpec(text, voice))).pcm
 

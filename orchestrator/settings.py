@@ -36,6 +36,10 @@ class Settings(BaseSettings):
     telephony: Literal["sim", "asterisk"] = "sim"
     asr_model: str = "ko"
     asr_threads: int | None = None
+    # The voice gate's frame classifier: auto = Silero in front of Whisper (utterance engine),
+    # webrtcvad in front of vosk (cheaper per call); silero for every call on noisy lines
+    # (bench/bench_vad.py: webrtcvad calls every frame speech at 10 dB SNR and below).
+    vad: Literal["auto", "webrtc", "silero"] = "auto"
     recordings: bool = True
     # Asterisk Manager Interface: loopback by default; the secret has no default on purpose.
     ami_host: str = "127.0.0.1"

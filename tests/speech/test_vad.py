@@ -54,3 +54,38 @@ def test_wrong_frame_sizes_and_rates_are_refused() -> None:
         VoiceGate(22050)
     with pytest.raises(AudioFormatError, match="320 bytes"):
         VoiceGate(8000).step(bytes(100))
+
+
+def _turns(config: VadConfig, audio: bytes) -> list[tuple[float, float]]:
+    """(start, end) of each turn the gate opens, ending it after 700 ms of silence as the
+    listener does."""
+    gate = VoiceGate(8000, config)
+    turns: list[tuple[float, float]] = []
+    start = None
+    for i in range(0, len(audio) - FRAME + 1, FRAME):
+        step = gate.step(audio[i:i + FRAME])
+        if step.started:
+            start = step.at
+        if step.in_speech and step.silence_ms >= 700 and start is not None:
+            turns.append((start, gate.time_s))
+            gate.end_turn()
+            start = None
+    return turns
+
+
+def test_silero_gate_finds_each_answer_in_line_noise_where_webrtc_never_closes(
+        say: Callable[..., bytes]) -> None:
+    """Two answers in white noise at 10 dB SNR through the phone line (bench/bench_vad.py has the
+    figures): Silero opens one turn per answer and closes it; webrtcvad hears speech throughout,
+    so the turn never ends and the second answer is never a turn of its own."""
+    from asr_models import Pcm
+    from asr_models.phoneline import add_noise, through_line
+
+    clean = silence(1.0) + say("네") + silence(2.0) + say("아니요") + silence(2.0)
+    noisy = through_line(add_noise(Pcm(clean, 8000), 10.0, seed=3)).data
+    silero = _turns(VadConfig(engine="silero"), noisy)
+    assert len(silero) == 2
+    first_end = (len(silence(1.0) + say("네"))) / 16000
+    assert silero[0][0] < first_end < silero[1][0]
+    webrtc = _turns(VadConfig(engine="webrtc"), noisy)
+    assert len(webrtc) <= 1 and (not webrtc or webrtc[0][1] > silero[1][0])

@@ -63,6 +63,9 @@ def test_guard_drops_what_nobody_said() -> None:
         assert verdict.text == "" and verdict.reason and reason in verdict.reason, reason
     assert judge([seg("好的")], 1.0, 0.05, PROMPT).reason == "no speech in the audio"
     assert judge([seg("好好好好好好")], 3.0, 2.0, PROMPT).reason == "repetition loop"
+    assert judge([seg("以后,序庭,以后,序庭,以后,序庭。")], 3.0, 2.0, PROMPT).reason == \
+        "repetition loop"  # heard in a simulated call for 有啊，最近有这个打算
+    assert judge([seg("好的好的")], 1.0, 0.8, PROMPT).text == "好的好的"
 
 
 # ---- the model -------------------------------------------------------------------------------

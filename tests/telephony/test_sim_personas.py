@@ -32,6 +32,8 @@ def test_every_persona_of_the_issue_is_bundled_and_says_only_canonical_answers()
     assert set(personas) == ALL
     for persona in personas.values():
         for language, phrases in persona.replies.items():
+            if language == "cmn":  # everyday answers, heard by Whisper: tests/orchestrator/
+                continue  # test_mandarin_sim.py checks the script takes them as meant
             assert set(phrases) <= CANONICAL[language], (persona.name, language)
     talkers = ALL - {"silent", "answering_machine", "line_busy", "no_answer", "unreachable"}
     for name in talkers:
