@@ -53,10 +53,13 @@ def models_list(
     ctx: typer.Context,
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Models in installed packages and in OUTREACH_HOME/models."""
+    """Models in installed packages and in OUTREACH_HOME/models (recognition) and /voices
+    (synthesis: Kokoro; JSON entries with "kind": "tts")."""
+    from orchestrator.cli_voices import print_voice_table, voice_rows
+
     infos = list_models(settings_of(ctx).models_dir)
     if as_json:
-        print_json([i.as_dict() for i in infos])
+        print_json([i.as_dict() for i in infos] + voice_rows(settings_of(ctx).home))
         return
     print_table(
         "Speech recognition models",
@@ -64,6 +67,7 @@ def models_list(
         [(i.name, i.language, i.engine, i.source, "yes" if i.grammar else "no", i.path)
          for i in infos],
     )
+    print_voice_table(settings_of(ctx).home)
     missing = sorted(set(PACKAGED_WHISPER) - {i.name for i in infos})
     if missing:
         console.print(f"not installed yet: {', '.join(missing)} (`outreach models add NAME` "
@@ -75,7 +79,7 @@ def models_add(
     ctx: typer.Context,
     source: Annotated[Path, typer.Argument(
         help="An unpacked vosk model folder or its .zip, or whisper-base (Whisper from its "
-             "installed packages).")],
+             "installed packages), or kokoro (the Kokoro voice from its packages).")],
     name: Annotated[str | None, typer.Option("--name", help="Name to use it by.")] = None,
     language: Annotated[str | None, typer.Option("--language", help="e.g. ko, cmn, en.")] = None,
     if_missing: Annotated[bool, typer.Option(
@@ -83,7 +87,11 @@ def models_add(
 ) -> None:
     """Check a model's layout, then copy it into OUTREACH_HOME/models (whisper-base: join its
     two packaged parts, check the sha256, load it in a child process)."""
+    from orchestrator.cli_voices import add_voice, is_voice_model
+
     models_dir = settings_of(ctx).models_dir
+    if not source.exists() and is_voice_model(str(source), settings_of(ctx).home):
+        return add_voice(settings_of(ctx).home, if_missing)  # `models add kokoro`
     packaged = PACKAGED_WHISPER.get(str(source)) if not source.exists() else None
     wanted = packaged.name if packaged else name
     if if_missing and wanted and (models_dir / wanted).exists():
@@ -106,8 +114,13 @@ def models_verify(
     name: Annotated[str, typer.Argument(help="Model name or path.")],
     as_json: Annotated[bool, typer.Option("--json", help="Print JSON.")] = False,
 ) -> None:
-    """Load a model and decode a short synthesised utterance with it."""
+    """Load a model and decode a short synthesised utterance with it (a Kokoro voice model:
+    check its sha256 and synthesise a test phrase in a child process)."""
+    from orchestrator.cli_voices import is_voice_model, verify_voice
+
     settings = settings_of(ctx)
+    if is_voice_model(name, settings.home):
+        return verify_voice(settings.home, name, as_json)
     info = resolve(name, settings.models_dir)
     digest_ok, digest = True, None
     if info.engine == "whisper":

@@ -67,7 +67,7 @@ def capacity(settings: Settings) -> int:
 
 
 def prompt_cache(settings: Settings) -> PromptCache:
-    return PromptCache(settings.prompt_cache_dir, default_engines())
+    return PromptCache(settings.prompt_cache_dir, default_engines(settings.home))
 
 
 def with_voice_gate(config: SessionConfig, choice: str, streaming: bool) -> SessionConfig:

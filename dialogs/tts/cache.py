@@ -180,13 +180,14 @@ class PromptCache:
         return Prompt(spec, pcm, path, cached=False)
 
 
-def default_engines() -> dict[str, TtsEngine]:
-    """The engines a script may name: espeak-ng and Kokoro. Kokoro's model is
-    found (and its child process started) only when a prompt needs it."""
+def default_engines(home: Path | None = None) -> dict[str, TtsEngine]:
+    """The engines a script may name: espeak-ng and Kokoro (the copy in `home`/voices when
+    `models add kokoro` installed one, else the packaged parts). Kokoro's model is found (and its
+    child process started) only when a prompt needs it."""
     from dialogs.tts.engine import Pyttsx3Engine
     from dialogs.tts.kokoro import KokoroEngine
 
-    return {DEFAULT_ENGINE: Pyttsx3Engine(), "kokoro": KokoroEngine()}
+    return {DEFAULT_ENGINE: Pyttsx3Engine(), "kokoro": KokoroEngine(home=home)}
 
 
 def write_wav(path: Path, pcm: bytes, sample_rate: int) -> None:

@@ -84,13 +84,6 @@ def packaged_model() -> KokoroModel | None:
                        data / "data" / "vocab.json", sha, "package")
 
 
-def default_model() -> KokoroModel:
-    model = packaged_model()
-    if model is None:
-        raise TtsError(f"the Kokoro voice is not installed. {GET_KOKORO}")
-    return model
-
-
 def file_sha256(paths: tuple[Path, ...]) -> str:
     h = hashlib.sha256()
     for path in paths:
@@ -121,15 +114,18 @@ class KokoroEngine:
     name = "kokoro"
 
     def __init__(self, model: KokoroModel | None = None, timeout_s: float = 120.0,
-                 threads: int = 1) -> None:
+                 threads: int = 1, home: Path | None = None) -> None:
         self._model = model
         self.timeout_s = timeout_s
         self.threads = threads
+        self.home = home  # OUTREACH_HOME: a copy installed by `models add kokoro` is preferred
 
     @property
     def model(self) -> KokoroModel:
         if self._model is None:
-            self._model = default_model()
+            from dialogs.tts.kokoro_store import find_model
+
+            self._model = find_model(self.home)
         return self._model
 
     @property
