@@ -2,60 +2,43 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
-import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
 from starlette.routing import Route
 
-from campaigns import repo
+from campaigns import charts, repo
 from campaigns.db import session
-from campaigns.models import Attempt
+from campaigns.policy import zone
+from campaigns.progress import campaign_progress
 from campaigns.qa import funnel
 from orchestrator.web.security import checked_form, engine, require, run_db
 from orchestrator.web.snapshots import Snapshots
 
 FINISHED = ("done", "dnc", "exhausted")  # a contact no longer waiting to be called
-RATE_WINDOW = timedelta(hours=1)
-A = Attempt.__table__  # type: ignore[attr-defined]  # sqlmodel declares __table__ untyped
-
-
-def _eta(db: Engine, campaign_id: int, remaining: int, now: datetime) -> tuple[float, str]:
-    """Attempts a minute over the last hour, and when the remaining contacts would be done at
-    that rate (each needs at least one more attempt, so the ETA is a lower bound)."""
-    with db.connect() as conn:
-        recent = int(conn.execute(
-            sa.select(sa.func.count()).select_from(A).where(
-                A.c.campaign_id == campaign_id, A.c.ended_at >= now - RATE_WINDOW)
-        ).scalar_one())  # fmt: skip
-    per_min = recent / (RATE_WINDOW.total_seconds() / 60)
-    if remaining == 0:
-        return per_min, "done"
-    if per_min == 0:
-        return per_min, "not calling"
-    minutes = remaining / per_min
-    return per_min, (f"{minutes:.0f} min" if minutes < 120 else f"{minutes / 60:.1f} h")
-
-
 def campaign_rows(db: Engine, now: datetime | None = None) -> list[dict[str, Any]]:
-    """Each campaign with its status and progress: X of N contacts finished, rate and ETA."""
+    """Each campaign with its status, the whole list's progress (contacts finished of all), and
+    today's from campaigns.progress (calls made of those due today, rate, ETA)."""
     now = now or datetime.now(UTC)
     with session(db) as s:
-        camps = [(c.id, c.name, c.status, c.script_ref, repo.contact_counts(s, c.id or 0))
-                 for c in repo.list_campaigns(s)]  # fmt: skip
+        camps = [(c.id, c.name, c.status, c.script_ref, c.time_zone,
+                  repo.contact_counts(s, c.id or 0)) for c in repo.list_campaigns(s)]  # fmt: skip
     out = []
-    for cid, name, status, script, counts in camps:
+    for cid, name, status, script, tz, counts in camps:
         assert cid is not None
         total = sum(counts.values())
         finished = sum(counts.get(k, 0) for k in FINISHED)
-        rate, eta = _eta(db, cid, total - finished, now)
+        today = campaign_progress(db, cid, now)
+        eta = today.eta.astimezone(zone(tz)).strftime("%H:%M") + f" {tz}" if today.eta else (
+            "done for today" if today.remaining == 0 else "not calling")  # fmt: skip
         out.append({"id": cid, "name": name, "status": status, "script": script,
-                    "total": total, "finished": finished, "counts": counts, "rate": rate,
-                    "eta": eta, "in_flight": counts.get("calling", 0),
+                    "total": total, "finished": finished, "counts": counts, "today": today,
+                    "rate": today.rate_per_min or 0.0, "eta": eta,
+                    "in_flight": counts.get("calling", 0),
                     "pct": round(100 * finished / total) if total else 0})  # fmt: skip
     return out
 
@@ -75,6 +58,16 @@ def _campaign(db: Engine, campaign_id: int) -> dict[str, Any]:
                 "time_zone": c.time_zone}  # fmt: skip
 
 
+def _figures(db: Engine, campaign_id: int, name: str, tz: str) -> dict[str, Any]:
+    """The funnel counts and the two charts `campaign report --chart` draws (campaigns.charts)."""
+    return {
+        "funnel": funnel(db, campaign_id),
+        "funnel_svg": charts.funnel_svg(charts.funnel_stages(db, campaign_id), f"{name}: funnel"),
+        "outcomes_svg": charts.outcomes_svg(charts.outcomes_by_day(db, campaign_id, tz),
+                                            f"Outcomes per day ({tz})"),
+    }  # fmt: skip
+
+
 async def campaign_page(request: Request) -> Response:
     from orchestrator.web.app import page
 
@@ -82,8 +75,12 @@ async def campaign_page(request: Request) -> Response:
     cid = int(request.path_params["campaign_id"])
     c = await run_db(_campaign, engine(request), cid)
     snaps: Snapshots = request.app.state.snapshots
-    report, age, refresh = await snaps.get(("funnel", cid), partial(funnel, engine(request), cid))
-    response = page(request, "campaign.html", user, campaign=c, report=report, age=round(age))
+    report, age, refresh = await snaps.get(
+        ("funnel", cid), partial(_figures, engine(request), cid, c["name"], c["time_zone"])
+    )
+    response = page(request, "campaign.html", user, campaign=c, report=report["funnel"],
+                    funnel_svg=report["funnel_svg"], outcomes_svg=report["outcomes_svg"],
+                    age=round(age))  # fmt: skip
     response.background = refresh
     return response
 

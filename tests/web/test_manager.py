@@ -26,7 +26,7 @@ def test_manager_sees_progress_and_pausing_stops_new_calls(
     page = login(browser, base_url, "park")
     row = "tr[data-campaign=dormant-march]"
     assert page.inner_text(f"{row} .progress-text").strip() == "6 of 16"  # 6 called, 10 waiting
-    assert page.inner_text(f"{row} .eta") == "not calling"  # no call in the last hour
+    assert page.inner_text(f"{row} .eta") == "not calling"  # no call in the last 15 minutes
     page.click(f"{row} button")
     assert page.inner_text(f"{row} .status") == "paused"
     with session(seeded.engine) as s:
@@ -49,4 +49,9 @@ def test_manager_sees_progress_and_pausing_stops_new_calls(
     assert page.evaluate("window.notReloaded") is True
     page.goto(f"/manager/campaigns/{cid}")
     assert "Leads" in page.inner_text("main")
+    # The funnel and outcomes charts, as `campaign report --chart` draws them.
+    assert page.locator("#funnel-chart svg").count() == 1
+    assert page.locator("#outcomes-chart svg").count() == 1
+    funnel = page.inner_text("#funnel-chart")
+    assert "dialled" in funnel and "lead" in funnel
     page.context.close()
