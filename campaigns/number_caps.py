@@ -17,11 +17,12 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection
 
 from campaigns.models import Attempt, Campaign, Contact
-from campaigns.policy import MIN_RETRY, NumberCaps, number_free_at
+from campaigns.policy import NumberCaps, number_free_at
 
 A = Attempt.__table__  # type: ignore[attr-defined]  # sqlmodel declares __table__ untyped
 C = Contact.__table__  # type: ignore[attr-defined]
 IN_CALL = "a call to this number is in progress"
+IN_CALL_RECHECK = timedelta(seconds=30)  # a call's end is not known in advance: look again soon
 
 
 def campaign_caps(campaign: Campaign) -> NumberCaps:
@@ -69,7 +70,7 @@ def held_until(
 ) -> tuple[datetime, str] | None:  # fmt: skip
     """When this number may be called again and why, or None when it may be called now."""
     if phone in live:
-        return now + MIN_RETRY, IN_CALL
+        return now + IN_CALL_RECHECK, IN_CALL
     return number_free_at(caps, times.get(phone, ()), now)
 
 
