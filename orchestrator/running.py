@@ -23,6 +23,7 @@ from orchestrator.runtime import (
     build_services,
     capacity,
     persona_picker,
+    prerender_customers,
     sim_backend,
     speaker,
     worker_id,
@@ -90,6 +91,8 @@ async def run_campaign(request: RunRequest) -> RunStats:
     services = await build_services(settings, request.engine, campaign.script_ref, config,
                                     campaign.asr_model, campaign.name)  # fmt: skip
     await _prerender(services)
+    if request.telephony == "sim" or settings.asterisk_simulated_customers:
+        await prerender_customers(services)
     if request.telephony == "asterisk":
         backend = asterisk_backend(settings, services, request.engine, campaign.id)
     else:

@@ -128,18 +128,36 @@ def persona_picker(engine: Engine, campaign_id: int) -> Callable[[str], Persona]
     return persona
 
 
+def customer_spec(services: Services, text: str, language: str) -> PromptSpec:
+    """How a simulated customer says `text`: in the script's own voice when they speak its
+    language (Mandarin: Kokoro, which Whisper can hear; espeak-ng's Mandarin it cannot), else
+    their language's espeak-ng voice."""
+    if language == services.script.language:
+        return services.script.voice.spec(text)
+    return PromptSpec(text, voice_for(language, voice_for(services.script.language)))
+
+
 def speaker(services: Services) -> Callable[[str, str], Awaitable[bytes]]:
-    """Simulated customers speak with the project's synthesiser: in the script's own voice when
-    they speak its language (Mandarin: Kokoro, which Whisper can hear; espeak-ng's Mandarin it
-    cannot), else their language's espeak-ng voice."""
+    """Simulated customers speak with the project's synthesiser (`customer_spec`)."""
 
     async def speak(text: str, language: str) -> bytes:
-        if language == services.script.language:
-            return (await services.prompts.get(services.script.voice.spec(text))).pcm
-        voice = voice_for(language, voice_for(services.script.language))
-        return (await services.prompts.get(PromptSpec(text, voice))).pcm
+        return (await services.prompts.get(customer_spec(services, text, language))).pcm
 
     return speak
+
+
+async def prerender_customers(services: Services) -> None:
+    """The simulated customers' phrases, rendered before the first dial like the robot's prompts:
+    a customer synthesises its answers when its call starts, and with Kokoro (about a second a
+    phrase, one process) it would still be doing so when the robot's first prompt ends."""
+    language = services.script.language
+    texts: set[str] = set()
+    for persona in load_personas().values():
+        texts.update(persona.replies.get(language, ()))
+        greeting = persona.greeting_in(language)
+        if greeting:
+            texts.add(greeting)
+    await services.prompts.prerender([customer_spec(services, t, language) for t in sorted(texts)])
 
 
 def sim_backend(engine: Engine, campaign_id: int, services: Services, speed: float) -> SimBackend:
