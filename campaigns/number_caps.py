@@ -79,7 +79,8 @@ def hold_capped(conn: Connection, caps: NumberCaps, rows: list[Any], now: dateti
     the moment their cap frees them (marked `number cap`) and not claimed."""
     if not rows:
         return rows
-    lock_numbers(conn, (r.phone for r in rows))
+    # No per-number lock here: this only spares claims that would be refused; the dial gate
+    # checks again under the lock just before the call.
     times, live = dialled_times(conn, [r.phone for r in rows], caps, now)
     keep: list[Any] = []
     for r in rows:
