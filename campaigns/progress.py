@@ -27,7 +27,7 @@ RATE_SPAN = timedelta(minutes=15)  # the rate is of calls finished in the last 1
 class Progress:
     done: int  # calls finished today (the campaign's local day), by every worker
     total: int  # done + contacts still to call today (in flight included)
-    rate_per_min: float | None  # calls finished per minute over the last 15 minutes
+    rate_per_min: float | None  # calls finished per minute, the last 15 minutes at most
     eta: datetime | None  # when the rest of today's calls should be done, at that rate
     lines_in_use: int  # calls dialled and not finished, every worker
     max_lines: int  # the campaign's channel limit (per worker)
@@ -62,11 +62,10 @@ def campaign_progress(engine: Engine, campaign_id: int, now: datetime) -> Progre
         start = datetime.combine(day, time(0), tz)
         end = start + timedelta(days=1)
         mine = A.c.campaign_id == campaign_id
-        done, recent = conn.execute(
-            sa.select(sa.func.count(), sa.func.sum(sa.case((A.c.ended_at > now - RATE_SPAN, 1),
-                                                           else_=0)))
-            .where(mine, A.c.dialled_at.is_not(None), A.c.ended_at >= start)
-        ).one()  # fmt: skip
+        done = conn.execute(sa.select(sa.func.count()).where(
+            mine, A.c.dialled_at.is_not(None), A.c.ended_at >= start)).scalar_one()  # fmt: skip
+        recent = [r[0] for r in conn.execute(sa.select(A.c.ended_at).where(
+            mine, A.c.dialled_at.is_not(None), A.c.ended_at > now - RATE_SPAN))]  # fmt: skip
         live = conn.execute(sa.select(sa.func.count()).where(
             mine, A.c.dialled_at.is_not(None), A.c.outcome.is_(None))).scalar_one()  # fmt: skip
         zones = conn.execute(
@@ -81,7 +80,10 @@ def campaign_progress(engine: Engine, campaign_id: int, now: datetime) -> Progre
         opens = next_open(policy, now, contact_zone, horizon_days=1)
         left += n if opens is not None and opens < end else 0
     left += live
-    rate = (recent or 0) / (RATE_SPAN.total_seconds() / 60) if recent else None
+    # Over the last 15 minutes, or since the first of those calls ended when that is sooner (a
+    # run two minutes old is not diluted over 15), but never less than a minute.
+    span = min(RATE_SPAN, max(timedelta(minutes=1), now - min(recent))) if recent else RATE_SPAN
+    rate = len(recent) / (span.total_seconds() / 60) if recent else None
     eta = now + timedelta(minutes=left / rate) if rate and left else None
     return Progress(int(done), int(done) + left, rate, eta, int(live), campaign.max_channels,
                     day, campaign.time_zone)  # fmt: skip

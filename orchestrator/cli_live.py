@@ -40,7 +40,7 @@ def live_table(s: RunStats, now: datetime | None = None) -> Table:
         share = Text(f" {p.done:,} of {p.total:,} calls due today ({p.fraction:.0%})")
         bar = ProgressBar(total=max(p.total, 1), completed=p.done, width=20)
         t.add_row("today", Group(bar, share) if p.total else Text("nothing due today"))
-        rate = "-" if p.rate_per_min is None else f"{p.rate_per_min:.1f} calls/min (last 15 min)"
+        rate = "-" if p.rate_per_min is None else f"{p.rate_per_min:.1f} calls/min (recent)"
         t.add_row("rate", rate)
         eta = when_text(p.eta, tz, now) if p.eta else "-" if p.remaining else "done for today"
         t.add_row("ETA", eta)
