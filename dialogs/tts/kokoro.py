@@ -19,6 +19,7 @@ import importlib.util
 import json
 import os
 import select
+import shutil
 import subprocess
 import sys
 import tempfile
@@ -229,6 +230,7 @@ def _worker_for(model: KokoroModel, threads: int) -> _Worker:
 def _stop_all() -> None:
     for worker in _WORKERS.values():
         worker.stop()
+        shutil.rmtree(worker.tmp, ignore_errors=True)
 
 
 def _package_dir(name: str) -> Path | None:
