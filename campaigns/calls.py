@@ -61,6 +61,7 @@ class CallReport:
     opt_out: bool = False
     webhook: bool = False  # also queue the lead for the webhook (outbox)
     extra: dict[str, Any] = field(default_factory=dict)
+    script_version: str | None = None  # the campaign's script version the call ran
 
 
 def lead_priority(tier: str, score: int) -> int:
@@ -79,6 +80,9 @@ def finish_attempt(
         if report.opt_out:
             add_dnc_rows(conn, [att.phone], OPT_OUT_REASON, f"call:{attempt_id}", now)
         close_attempt(conn, attempt_id, report.result, now)
+        if report.script_version is not None:
+            conn.execute(sa.update(A).where(A.c.id == attempt_id)
+                         .values(script_version=report.script_version))  # fmt: skip
         if report.turns:
             conn.execute(
                 sa.insert(T),

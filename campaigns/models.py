@@ -44,7 +44,25 @@ class Campaign(SQLModel, table=True):
     number_max_per_day: int | None = None
     status: str = "active"  # active | paused | archived (anything but active is never dialled)
     asr_model: str | None = None  # the recogniser this campaign listens with (None: settings')
+    # The script as the campaign took it (campaigns/script_store.py): the file's absolute path,
+    # its text (what `run` uses, not the file) and version (sha256 of the text).
+    script_path: str | None = None
+    script_text: str | None = Field(default=None, sa_column=sa.Column(sa.Text, nullable=True))
+    script_version: str | None = None
     created_at: datetime
+
+
+class ScriptVersion(SQLModel, table=True):
+    """Every script text a campaign has run with, kept for QA after `campaign update-script`."""
+
+    __tablename__ = "script_version"
+    __table_args__ = (sa.Index("ix_script_version_campaign", "campaign_id", "stored_at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    campaign_id: int = Field(foreign_key="campaign.id")
+    version: str  # sha256 of the text, hex
+    text: str = Field(sa_column=sa.Column(sa.Text, nullable=False))
+    source_path: str | None = None
+    stored_at: datetime
 
 
 class Contact(SQLModel, table=True):
@@ -114,6 +132,7 @@ class Attempt(SQLModel, table=True):
     )
     recording_path: str | None = None
     duration_s: float | None = None
+    script_version: str | None = None  # the campaign's script version this call ran
 
 
 class Turn(SQLModel, table=True):

@@ -13,6 +13,7 @@ from rich.text import Text
 from orchestrator import (
     cli_calls,
     cli_campaign_edit,
+    cli_campaign_script,
     cli_campaigns,
     cli_contacts,
     cli_demo,
@@ -51,8 +52,9 @@ def _global(
     privacy.install(os.environ.get("OUTREACH_LOG_LEVEL", "WARNING").upper())
 
 
-_MODULES = (cli_calls, cli_campaigns, cli_campaign_edit, cli_contacts, cli_demo, cli_leads,
-            cli_run, cli_script, cli_speech, cli_telephony, cli_web)  # fmt: skip
+_MODULES = (cli_calls, cli_campaigns, cli_campaign_edit, cli_campaign_script, cli_contacts,
+            cli_demo, cli_leads, cli_run, cli_script, cli_speech, cli_telephony,
+            cli_web)  # fmt: skip
 for module in _MODULES:
     module.register(app)
 

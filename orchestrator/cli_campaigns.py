@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Annotated, Any
 
 import typer
@@ -22,8 +24,9 @@ from campaigns.policy import (
     zone,
 )
 from campaigns.regions import RegionPreset, preset_for
-from dialogs import load_script
+from campaigns.script_store import short_version, store_script
 from orchestrator.campaign_model import listener_model
+from orchestrator.campaign_script import read_script
 from orchestrator.cli_common import (
     UserError,
     console,
@@ -58,6 +61,8 @@ def campaign_dict(c: Campaign, counts: dict[str, int] | None = None) -> dict[str
         "retry_delays_s": c.retry_delays,
         "transfer_queue": c.transfer_queue,
         "asr_model": c.asr_model,
+        "script_path": c.script_path,
+        "script_version": c.script_version,
         "created_at": c.created_at.isoformat(),
     }
     if counts is not None:
@@ -138,11 +143,16 @@ def create(
         )
     # A script that does not load, or whose language nothing installed can hear, is refused now,
     # not at the first answered call.
-    language = load_script(script).language
+    # The file is read once: the campaign keeps that text (and its absolute path), so `run`
+    # works from any directory and editing the file later changes nothing until update-script.
+    source = read_script(script)
     settings = settings_of(ctx)
-    listener_model(model, language, settings.models_dir, settings.asr_model, name)
+    listener_model(model, source.script.language, settings.models_dir, settings.asr_model, name)
+    if Path(script).exists():  # a file, not a bundled script's name: stored absolute
+        spec = dataclasses.replace(spec, script_ref=source.path)
     with session(engine_of(ctx)) as s:
         c = repo.create_campaign(s, spec)
+        c = store_script(s, c, source.path, source.text)
         if model:
             c = repo.set_model(s, c, model)
     if night is not None:
@@ -152,7 +162,8 @@ def create(
     if as_json:
         print_json(campaign_dict(c))
         return
-    console.print(f"created campaign {c.name} (script {c.script_ref}, {c.region})", markup=False)
+    console.print(f"created campaign {c.name} (script {c.script_ref} "
+                  f"{short_version(c.script_version)}, {c.region})", markup=False)  # fmt: skip
     if preset is not None:
         console.print(f"{preset.rule}: calls {_windows_text(c.windows)} {c.time_zone}; "
                       f"{_caps_text(c)}", markup=False)  # fmt: skip

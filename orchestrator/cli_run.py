@@ -16,9 +16,10 @@ from rich.table import Table
 from campaigns import qa
 from campaigns.db import session
 from campaigns.repo import get_campaign_by_name
+from campaigns.script_store import short_version
 from campaigns.waiting import waiting
-from dialogs import load_script
 from orchestrator.campaign_model import listener_model
+from orchestrator.campaign_script import campaign_script, drift_warning
 from orchestrator.cards import card_rows
 from orchestrator.cli_calls import calls_app, find_call, open_private
 from orchestrator.cli_campaigns import campaign_app
@@ -82,12 +83,17 @@ def run(
         raise UserError("--speed must be above 0")
     with session(engine_of(ctx)) as s:
         found = get_campaign_by_name(s, campaign)
-        status, script_ref = found.status, found.script_ref
+        status = found.status
+    # `run` dials with the campaign's own copy of the script, whatever the file now says.
+    script = campaign_script(found)
+    drift = drift_warning(found)
+    if drift is not None:
+        err_console.print(drift, markup=False, highlight=False)
     if status == "archived":
         raise UserError(f"campaign {campaign} is archived and is not run; `outreach campaign "
                         f"unarchive {campaign}` brings it back")  # fmt: skip
     # Nothing is dialled when no installed recogniser can hear the script's language.
-    hears = listener_model(found.asr_model, load_script(script_ref).language,
+    hears = listener_model(found.asr_model, script.language,
                            settings.models_dir, settings.asr_model, campaign)  # fmt: skip
     if not as_json:
         console.print(f"campaign {campaign} listens with recogniser {hears.name} "
@@ -161,6 +167,7 @@ def calls_show(ctx: typer.Context, call_id: str, as_json: JsonOpt = False) -> No
         return
     skip = ("turns", "score_breakdown", "lead", "qa_marks")
     head = {k: v for k, v in call.items() if k not in skip}
+    head["script_version"] = short_version(call["script_version"])  # the full hash: --json
     print_table(f"Call {call['id']}", ["field", "value"], card_rows(head))
     print_table(
         "Transcript",

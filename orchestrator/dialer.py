@@ -11,7 +11,7 @@ import logging
 import signal
 from collections import Counter, deque
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import takewhile
 from typing import TypeVar
@@ -257,6 +257,7 @@ class Dialer:
                 self._wake.set()
 
     async def _store(self, claim: Claim, report: CallReport) -> None:
+        report = replace(report, script_version=self.svc.script_version)
         try:
             lead_id = await self._db(finish_attempt, self.engine, claim.attempt_id, report)
         except Exception:

@@ -17,6 +17,7 @@ from campaigns.policy import NumberCaps
 from campaigns.repo import get_campaign_by_name
 from dialogs.script import render_template
 from orchestrator.callflow import CallPlan
+from orchestrator.campaign_script import campaign_script
 from orchestrator.dialer import Dialer, DialerOptions, RunStats
 from orchestrator.prompt_audio import prompt_specs
 from orchestrator.runtime import (
@@ -88,8 +89,9 @@ async def run_campaign(request: RunRequest) -> RunStats:
         campaign = get_campaign_by_name(s, request.campaign)
     assert campaign.id is not None
     config = SessionConfig(speed=request.speed, max_call_s=settings.max_call_s)
-    services = await build_services(settings, request.engine, campaign.script_ref, config,
+    services = await build_services(settings, request.engine, campaign_script(campaign), config,
                                     campaign.asr_model, campaign.name)  # fmt: skip
+    services = dataclasses.replace(services, script_version=campaign.script_version)
     await _prerender(services)
     if request.telephony == "sim" or settings.asterisk_simulated_customers:
         await prerender_customers(services)

@@ -23,6 +23,7 @@ from campaigns.dnc import add_dnc_rows
 from campaigns.models import Contact
 from campaigns.repo import utcnow
 from dialogs import load_script, warm_up
+from dialogs.script import Script
 from dialogs.tts import PromptCache, PromptSpec, default_engines, voice_for
 from orchestrator.campaign_model import listener_model
 from orchestrator.cli_common import UserError
@@ -80,10 +81,11 @@ def with_voice_gate(config: SessionConfig, choice: str, streaming: bool) -> Sess
 
 
 async def build_services(
-    settings: Settings, engine: Engine, script_ref: str, config: SessionConfig,
+    settings: Settings, engine: Engine, script_ref: str | Script, config: SessionConfig,
     asr_model: str | None = None, campaign: str = "",
 ) -> Services:  # fmt: skip
-    script = load_script(script_ref)
+    # A campaign passes its stored copy (orchestrator/campaign_script.py); tests a name or file.
+    script = load_script(script_ref) if isinstance(script_ref, str) else script_ref
     # The intent matcher's tokenizer (kiwipiepy for Korean: seconds) loads now, not in a call.
     await anyio.to_thread.run_sync(warm_up, script.language)
     # The campaign's own model; else the configured one when it hears the script's language,

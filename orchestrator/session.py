@@ -64,6 +64,7 @@ class Services:
     recordings_dir: Path | None = None
     on_opt_out: Callable[[str, str], Awaitable[None]] | None = None  # (attempt id, phone)
     apology: bytes | None = None  # the script's apology, synthesised before the first dial
+    script_version: str | None = None  # the campaign's stored script version, on every call
 
 
 @dataclass

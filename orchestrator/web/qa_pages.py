@@ -19,6 +19,7 @@ from campaigns.db import session
 from campaigns.errors import CampaignError, NotFound
 from campaigns.lead_card import national
 from campaigns.repo import REGION_ZONES, get_campaign_by_name, list_campaigns
+from campaigns.script_store import short_version
 from campaigns.search import TIERS, CallFilter, check_filter, search_calls
 from orchestrator.cli_calls import parse_when, write_csv
 from orchestrator.cli_common import UserError
@@ -135,6 +136,7 @@ def _call(db: Engine, attempt_id: str) -> dict[str, Any]:
     call = qa.show_call(db, attempt_id)
     with session(db) as s:
         call["script"] = get_campaign_by_name(s, call["campaign"]).script_ref
+    call["script_version_short"] = short_version(call.get("script_version"))
     call["marks"] = qa_marks.marks_of(db, attempt_id)
     call["phone_national"] = national(call["phone"])
     return call
