@@ -19,6 +19,7 @@ from campaigns.db import open_database, session
 from campaigns.dialing import AttemptResult, claim
 from campaigns.importer import import_contacts
 from campaigns.repo import CampaignSpec, create_campaign
+from campaigns.script_store import version_of
 
 PASSWORD = "correct horse battery"
 USERS = {"mina": "agent", "joon": "agent", "seo": "qa", "park": "manager"}
@@ -36,6 +37,9 @@ TURNS = [
                state="offer"),
 ]  # fmt: skip
 
+
+
+SEED_SCRIPT_VERSION = version_of("the script the seeded calls ran")
 
 @dataclass
 class Seeded:
@@ -93,8 +97,9 @@ def seed(home: Path, n_leads: int = 4, uncalled: int = 0) -> Seeded:
         draft = LeadDraft(score, tier, "A", f"asked about the deposit rate ({i})") if lead else None
         turns = TURNS if lead else [TurnRecord("customer", "다시는 전화하지 마세요", 1.0, 2.0, 0.88,
                                                 "opt_out")]  # fmt: skip
-        lead_id = finish_attempt(engine, cl.attempt_id, CallReport(result, turns, draft,
-                                                                   opt_out=not lead), now=T0)
+        report = CallReport(result, turns, draft, opt_out=not lead,
+                            script_version=SEED_SCRIPT_VERSION)  # fmt: skip
+        lead_id = finish_attempt(engine, cl.attempt_id, report, now=T0)
         calls.append(cl.attempt_id)
         if lead_id is not None:
             leads.append(lead_id)

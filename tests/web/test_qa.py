@@ -11,7 +11,7 @@ from playwright.sync_api import Browser
 
 from campaigns.models import PlaybackAudit
 from tests.web.conftest import login
-from tests.web.seed import Seeded
+from tests.web.seed import SEED_SCRIPT_VERSION, Seeded
 
 
 def test_qa_finds_a_call_by_its_words_and_the_player_follows_the_transcript(
@@ -29,6 +29,7 @@ def test_qa_finds_a_call_by_its_words_and_the_player_follows_the_transcript(
     page.click("#search button[type=submit]")
     page.click(f"#results tr[data-call='{seeded.call_ids[0]}'] a")
     assert page.inner_text("#script") == "ko-dormant-deposit"
+    assert page.inner_text("#script-version") == f"v{SEED_SCRIPT_VERSION[:7]}"
     low = page.locator("#turns .turn.low")
     assert low.count() == 1 and "금리가 얼마나 돼요" in low.inner_text()  # heard at 0.42
     page.wait_for_function("document.getElementById('player').readyState >= 1")
