@@ -8,6 +8,7 @@ decoded, in chunks of `decode_ms` so that 20 ms frames do not each cost a thread
 
 from __future__ import annotations
 
+import time
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 
@@ -35,13 +36,16 @@ class SpeechStarted:
 class Utterance:
     """A finished turn: the final result, when speech started and stopped, when the end was known.
 
-    `decided_at - speech_end` is the end-of-turn delay the caller experiences.
+    `decided_at - speech_end` is the end-of-turn delay in audio time; `decode_s` is the wall time
+    the recogniser then took to give the final result (Whisper decodes the whole utterance only
+    now; vosk's final is almost free), which the caller waits too.
     """
 
     result: Result
     started_at: float
     speech_end: float
     decided_at: float
+    decode_s: float = 0.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -149,13 +153,16 @@ class TurnListener:
                 self._finals.append(self._last)
 
     async def _finish(self, speech_end: float) -> Utterance:
+        began = time.perf_counter()
         await self._decode()
         result = join_results([*self._finals, await self.stream.finish()])
+        decode_s = time.perf_counter() - began
         started = self._started_at if self._started_at is not None else speech_end
         self._started_at, self._last, self._finals = None, None, []
         self._gate.end_turn()
         self._listen_since = self._gate.time_s
-        return Utterance(result, started, round(speech_end, 3), round(self._gate.time_s, 3))
+        return Utterance(result, started, round(speech_end, 3), round(self._gate.time_s, 3),
+                         round(decode_s, 3))
 
     def _no_input(self) -> NoSpeech | None:
         limit = self.config.no_input_ms

@@ -335,7 +335,9 @@ class CallSession:
         # is no phrase is just what was said.
         forced = self._grammar or None if self.svc.asr.streaming else None
         hearing = judge(utt.result, forced, self.svc.script.model.defaults.confirm_below)
-        self._pending_reply = (max(0.0, utt.decided_at - utt.speech_end), self.clock.now())
+        # The caller also waits for the final decode (Whisper decodes the whole utterance now).
+        eot = max(0.0, utt.decided_at - utt.speech_end) + utt.decode_s * self.clock.speed
+        self._pending_reply = (eot, self.clock.now())
         self.conv.turns.append(
             TurnRecord("customer", hearing.text, round(utt.started_at, 3),
                        round(utt.speech_end, 3), confidence=round(hearing.confidence, 3),

@@ -1,0 +1,68 @@
+"""Every prompt of the Mandarin script, synthesised by the default Mandarin voice (the script's:
+Kokoro jm_kumo), passed through the simulated G.711 phone line, is recognised by the Whisper
+engine with a character error rate of at most 15 % (issue 10).
+
+NOT MET yet: measured 27.1 % (2026-12-02), 25.7 % once Whisper's stray Traditional characters are
+converted back (OpenCC), 22.2 % with a longer domain prompt, 20.8 % without the line; the worst
+prompts are misheard words in Kokoro's Japanese-accented Mandarin (激活 as 即可, 利率 as 力率).
+The test is marked xfail(strict): the day the rate is at most 15 % it passes, strict turns that
+into a failure, and the marker must go.
+
+The rate is over all the script's prompts together (edit distance / reference characters, both
+without punctuation or spaces): per prompt, one wrong character of a six-character prompt would
+already be 17 %. The worst prompts are printed for the record.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+from asr_models import Pcm, transcribe_pcm
+from asr_models.phoneline import through_line
+from asr_models.whisper_guard import normalise
+from dialogs import load_script
+from dialogs.script import render_template
+from dialogs.tts import PromptCache, default_engines
+from tests.speech.conftest import run
+from tests.whisper_model import whisper_engine, whisper_models_dir
+
+pytestmark = pytest.mark.slow
+MAX_CER = 0.15
+
+
+def edit_distance(a: str, b: str) -> int:
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
+def test_edit_distance() -> None:
+    assert edit_distance("好的", "好的") == 0
+    assert edit_distance("是我请讲", "是我前讲") == 1
+    assert edit_distance("", "abc") == 3 and edit_distance("abc", "") == 3
+
+
+@pytest.mark.xfail(strict=True, reason="measured 25.7 % CER (docs/speech.md); target 15 %")
+def test_every_mandarin_prompt_is_heard_by_whisper_within_15_percent_cer() -> None:
+    script = load_script("cmn-dormant-deposit")
+    values = script.resolve_variables({"name": "王伟"})
+    cache = PromptCache(whisper_models_dir() / "prompts", default_engines())
+    engine = whisper_engine()
+    errors = chars = 0
+    worst: list[tuple[float, str, str]] = []
+    for prompt in script.all_prompts():
+        text = render_template(prompt.template, values)
+        pcm = run(cache.get, script.voice.spec(text)).pcm
+        heard = run(transcribe_pcm, engine, through_line(Pcm(pcm, 8000))).text
+        ref, hyp = normalise(text), normalise(heard)
+        distance = edit_distance(ref, hyp)
+        errors, chars = errors + distance, chars + len(ref)
+        worst.append((distance / max(1, len(ref)), text, heard))
+    cer = errors / chars
+    for rate, said, heard in sorted(worst, reverse=True)[:5]:
+        print(f"{rate:6.1%}  said {said}  heard {heard}")
+    print(f"CER over {len(worst)} prompts ({chars} characters): {cer:.1%}")
+    assert cer <= MAX_CER
