@@ -29,11 +29,13 @@ import wave
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 
+import console_baseline
 import httpx
 import sqlalchemy as sa
 from bench_call_search import CUSTOMER, ROBOT, fill_calls
 from bench_call_search import T0 as SEARCH_T0
 
+from campaigns import charts, qa
 from campaigns.accounts import add_user
 from campaigns.calls import CallReport, LeadDraft, TurnRecord, finish_attempt
 from campaigns.db import open_database
@@ -156,6 +158,33 @@ def concurrent(base: str, pages: list[tuple[str, str]], clients: int, rounds: in
           f"offered {clients} in flight, peak actually in flight {state['peak']}")
 
 
+def figures_old_vs_new(url: str, cid: int, repeat: int) -> None:
+    """The campaign page's three reads (qa.funnel, the funnel chart, outcomes per day), the
+    current one-pass queries beside the old per-figure ones (console_baseline), in-process on
+    the same database, the results checked equal."""
+    engine = open_database(url)
+    tz = "Asia/Seoul"
+    paths = {
+        "old (baseline)": lambda: (console_baseline.funnel(engine, cid),
+                                   console_baseline.funnel_stages(engine, cid),
+                                   console_baseline.outcomes_by_day(engine, cid, tz)),
+        "new": lambda: (qa.funnel(engine, cid), charts.funnel_stages(engine, cid),
+                        charts.outcomes_by_day(engine, cid, tz)),
+    }  # fmt: skip
+    results, times = {}, {}
+    for _ in range(max(3, repeat // 4)):
+        for label, f in paths.items():
+            began = time.perf_counter()
+            results[label] = f()
+            times.setdefault(label, []).append((time.perf_counter() - began) * 1000)
+    assert results["old (baseline)"] == results["new"], "the two query paths disagree"
+    print(f"\ncampaign page figures in-process ({len(times['new'])} runs each, alternating), "
+          "same results:")
+    for label, ms in times.items():
+        print(f"  {label:16s} median {statistics.median(ms):7.1f} ms  min {min(ms):7.1f} ms")
+    engine.dispose()
+
+
 def main() -> None:
     ap = argparse.ArgumentParser()
     ap.add_argument("--calls", type=int, default=100_000)
@@ -211,6 +240,7 @@ def main() -> None:
                   f"{ms[-1]:7.1f}ms")
         mix = [(r, p) for r, p, _ in pages if not p.startswith("/login")]
         concurrent(base, mix, 4, max(1, args.repeat // 10))
+        figures_old_vs_new(f"sqlite:///{home / 'outreach.db'}", cid, args.repeat)
     finally:
         proc.terminate()
         proc.wait(10)

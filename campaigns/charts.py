@@ -10,7 +10,7 @@ something), lead (leads made), transferred/sold (transferred live, or an agent r
 from __future__ import annotations
 
 from collections import Counter
-from datetime import datetime
+from datetime import datetime, timedelta
 from typing import Any
 from xml.sax.saxutils import escape
 
@@ -29,45 +29,77 @@ FONT = 'font-family="sans-serif" font-size="12"'
 
 
 def funnel_stages(engine: Engine, campaign_id: int) -> list[tuple[str, int]]:
-    """[(stage, count)] from dialled to transferred/sold, counted from stored rows."""
-    mine = A.c.campaign_id == campaign_id
-    contacts = sa.func.count(sa.distinct(A.c.contact_id))
+    """[(stage, count)] from dialled to transferred/sold, counted from stored rows.
+
+    One pass over the campaign's attempts grouped by contact (the covering index
+    ix_attempt_funnel, already in contact order, so no sort) instead of one DISTINCT count per
+    stage; the transcript is looked up only for calls a person answered."""
+    per_contact = (
+        sa.select(*(sa.func.max(sa.case((cond, 1), else_=0)).label(name)
+                    for name, cond in contact_stages()))
+        .where(A.c.campaign_id == campaign_id)
+        .group_by(A.c.contact_id)
+        .subquery()
+    )  # fmt: skip
+    won = sa.or_(L.c.status == "transferred", L.c.result == "sold")
+    with engine.connect() as conn:
+        dialled, answered, engaged = conn.execute(
+            sa.select(*(sa.func.coalesce(sa.func.sum(c), 0) for c in per_contact.c))
+        ).one()
+        leads, sold = conn.execute(
+            sa.select(sa.func.count(), sa.func.coalesce(sa.func.sum(sa.case((won, 1), else_=0)), 0))
+            .where(L.c.campaign_id == campaign_id)
+        ).one()  # fmt: skip
+    return [("dialled", int(dialled)), ("answered", int(answered)), ("engaged", int(engaged)),
+            ("lead", int(leads)), ("transferred/sold", int(sold))]  # fmt: skip
+
+
+def contact_stages() -> list[tuple[str, sa.ColumnElement[bool]]]:
+    """What makes a contact count at each attempt-based stage, on one attempt row."""
     finished = sa.and_(A.c.outcome.is_not(None), A.c.outcome != "invalid")
     human = sa.and_(A.c.outcome == "answered", sa.or_(A.c.amd.is_(None), A.c.amd != "machine"))
     spoke = sa.exists().where(T.c.attempt_id == A.c.id, T.c.speaker == "customer")
-    won = sa.or_(L.c.status == "transferred", L.c.result == "sold")
-    with engine.connect() as conn:
-
-        def one(q: Any) -> int:
-            return int(conn.execute(q).scalar() or 0)
-
-        return [
-            ("dialled", one(sa.select(contacts).where(mine, finished))),
-            ("answered", one(sa.select(contacts).where(mine, A.c.outcome.in_(["answered",
-                                                                              "machine"])))),
-            ("engaged", one(sa.select(contacts).where(mine, human, spoke))),
-            ("lead", one(sa.select(sa.func.count()).where(L.c.campaign_id == campaign_id))),
-            ("transferred/sold", one(sa.select(sa.func.count())
-                                     .where(L.c.campaign_id == campaign_id, won))),
-        ]  # fmt: skip
+    return [("dialled", finished), ("answered", A.c.outcome.in_(["answered", "machine"])),
+            ("engaged", sa.and_(human, spoke))]  # fmt: skip
 
 
 def outcomes_by_day(engine: Engine, campaign_id: int, tz: str) -> dict[str, dict[str, int]]:
-    """{local date: {outcome: attempts}}: the dialog's outcome if a dialog ran, else the dial's."""
+    """{local date: {outcome: attempts}}: the dialog's outcome if a dialog ran, else the dial's.
+
+    Counted in SQL. PostgreSQL groups by the local date itself; SQLite (no time zones) groups
+    by the UTC hour (or minute, for a zone with a part-hour offset) and the few hundred buckets
+    are moved to local dates here, which is exact because a zone's offset changes on the hour."""
     z = zone(tz)
-    q = sa.select(A.c.started_at, A.c.outcome, A.c.dialog_outcome).where(
-        A.c.campaign_id == campaign_id, A.c.outcome.is_not(None)
-    )
+    what = sa.func.coalesce(A.c.dialog_outcome, A.c.outcome)
+    mine = (A.c.campaign_id == campaign_id, A.c.outcome.is_not(None))
     days: dict[str, Counter[str]] = {}
     with engine.connect() as conn:
-        for started, outcome, dialog in conn.execute(q):
-            day = _as_aware(started).astimezone(z).date().isoformat()
-            days.setdefault(day, Counter())[dialog or outcome] += 1
+        if conn.dialect.name == "postgresql":
+            day = sa.func.date(sa.func.timezone(tz, A.c.started_at))
+            for d, outcome, n in conn.execute(
+                sa.select(day, what, sa.func.count()).where(*mine).group_by(day, what)
+            ):
+                days.setdefault(d.isoformat(), Counter())[outcome] += int(n)
+        else:
+            width = 13 if _whole_hours(z) else 16  # "YYYY-MM-DD HH" or "YYYY-MM-DD HH:MM"
+            bucket = sa.func.substr(A.c.started_at, 1, width)
+            for b, outcome, n in conn.execute(
+                sa.select(bucket, what, sa.func.count()).where(*mine).group_by(bucket, what)
+            ):
+                utc = datetime.fromisoformat(b + (":00" if width == 13 else "")).replace(
+                    tzinfo=zone("UTC"))
+                local = utc.astimezone(z).date().isoformat()
+                days.setdefault(local, Counter())[outcome] += int(n)
     return {d: dict(days[d]) for d in sorted(days)}
 
 
-def _as_aware(value: datetime) -> datetime:
-    return value if value.tzinfo else value.replace(tzinfo=zone("UTC"))
+def _whole_hours(z: Any) -> bool:
+    """Whether the zone is a whole number of hours from UTC all year (most are; India, Nepal,
+    Newfoundland, Lord Howe are not)."""
+    year = datetime.now(zone("UTC")).year
+    probes = [datetime(year, m, 1, tzinfo=zone("UTC")) for m in (1, 4, 7, 10)]
+    offsets = [p.astimezone(z).utcoffset() or timedelta(0) for p in probes]
+    return all(int(o.total_seconds()) % 3600 == 0 for o in offsets)
 
 
 def _text(x: float, y: float, s: str, anchor: str = "start", extra: str = "") -> str:

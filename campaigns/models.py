@@ -106,6 +106,9 @@ class Attempt(SQLModel, table=True):
         sa.Index("ix_attempt_started", "started_at"),  # QA search across campaigns, newest first
         sa.Index("ix_attempt_phone", "phone"),
         sa.Index("ix_attempt_phone_dialled", "phone", "dialled_at"),
+        # The manager's funnel: one covering pass per campaign in contact order (charts.py)
+        sa.Index("ix_attempt_funnel", "campaign_id", "contact_id", "outcome", "amd",
+                 "dialog_outcome", "id"),
     )
     id: str = Field(primary_key=True)  # UUID: AMI ChannelId and AudioSocket UUID
     campaign_id: int = Field(foreign_key="campaign.id")

@@ -138,33 +138,40 @@ def funnel(engine: Engine, campaign_id: int) -> dict[str, Any]:
             .where(C.c.campaign_id == campaign_id)
             .group_by(C.c.status),
         )
-        att = sa.select(A).where(A.c.campaign_id == campaign_id).subquery()
-
-        def count(*where: Any, distinct: bool = True) -> int:
-            what = sa.func.count(sa.distinct(att.c.contact_id)) if distinct else sa.func.count()
-            return int(conn.execute(sa.select(what).where(*where)).scalar() or 0)
-
-        finished = sa.and_(att.c.outcome.is_not(None), att.c.outcome != "invalid")
-        answered = att.c.outcome.in_(["answered", "machine"])  # a machine answers too
-        human = sa.and_(
-            att.c.outcome == "answered", sa.or_(att.c.amd.is_(None), att.c.amd != "machine")
-        )
-        completed = att.c.dialog_outcome.in_(sorted(FINAL_DIALOG_OUTCOMES | {"callback"}))
-        by_outcome = _grouped(
-            conn,
-            sa.select(att.c.outcome, sa.func.count()).where(finished).group_by(att.c.outcome),
-        )
+        # One pass per contact on the covering index ix_attempt_funnel (in contact order, no
+        # sort) instead of a DISTINCT count per figure, and one GROUP BY outcome for the rest.
+        mine = A.c.campaign_id == campaign_id
+        finished = sa.and_(A.c.outcome.is_not(None), A.c.outcome != "invalid")
+        per_contact = {
+            "dialled": finished,
+            "answered": A.c.outcome.in_(["answered", "machine"]),  # a machine answers too
+            "human": sa.and_(A.c.outcome == "answered",
+                             sa.or_(A.c.amd.is_(None), A.c.amd != "machine")),
+            "completed": A.c.dialog_outcome.in_(sorted(FINAL_DIALOG_OUTCOMES | {"callback"})),
+            "invalid": A.c.outcome == "invalid",
+        }  # fmt: skip
+        contacts_q = (
+            sa.select(*(sa.func.max(sa.case((c, 1), else_=0)).label(k)
+                        for k, c in per_contact.items()))
+            .where(mine).group_by(A.c.contact_id).subquery()
+        )  # fmt: skip
+        n = conn.execute(
+            sa.select(*(sa.func.coalesce(sa.func.sum(c), 0).label(c.name) for c in contacts_q.c))
+        ).one()._mapping  # fmt: skip
+        all_outcomes = {k: int(v) for k, v in conn.execute(
+            sa.select(A.c.outcome, sa.func.count()).where(mine).group_by(A.c.outcome)).all()}
+        by_outcome = {str(k): v for k, v in all_outcomes.items() if k not in (None, "invalid")}
         by_dialog = _grouped(
             conn,
-            sa.select(att.c.dialog_outcome, sa.func.count())
-            .where(att.c.dialog_outcome.is_not(None))
-            .group_by(att.c.dialog_outcome),
+            sa.select(A.c.dialog_outcome, sa.func.count())
+            .where(mine, A.c.dialog_outcome.is_not(None))
+            .group_by(A.c.dialog_outcome),
         )
         by_intent = _grouped(
             conn,
             sa.select(T.c.intent, sa.func.count())
-            .join(att, att.c.id == T.c.attempt_id)
-            .where(T.c.intent.is_not(None))
+            .join(A, A.c.id == T.c.attempt_id)
+            .where(mine, T.c.intent.is_not(None))
             .group_by(T.c.intent),
         )
         leads = _grouped(
@@ -173,17 +180,15 @@ def funnel(engine: Engine, campaign_id: int) -> dict[str, Any]:
             .where(L.c.campaign_id == campaign_id)
             .group_by(L.c.tier),
         )
-        n_dialled = count(finished)
-        n_answered = count(answered)
-        n_human = count(human)
-        n_completed = count(completed)
+        n_dialled, n_answered = int(n["dialled"]), int(n["answered"])
+        n_human, n_completed = int(n["human"]), int(n["completed"])
         n_leads = sum(leads.values())
         n_opt_out = by_dialog.get("opt_out", 0)
         report: dict[str, Any] = {
             "contacts": sum(contacts.values()),
             "contacts_by_status": contacts,
-            "attempts": count(finished, distinct=False),
-            "in_flight": count(att.c.outcome.is_(None), distinct=False),
+            "attempts": sum(by_outcome.values()),
+            "in_flight": all_outcomes.get(None, 0),
             "dialled": n_dialled,
             "answered": n_answered,
             "human": n_human,
@@ -196,7 +201,7 @@ def funnel(engine: Engine, campaign_id: int) -> dict[str, Any]:
             "opt_outs": n_opt_out,
             "retries_pending": contacts.get("retry", 0),
             "not_yet_called": contacts.get("new", 0),
-            "not_dialled_bad_data": count(att.c.outcome == "invalid"),
+            "not_dialled_bad_data": int(n["invalid"]),
         }
     report["rates"] = {
         "answer_rate": _rate(n_answered, n_dialled),

@@ -95,3 +95,26 @@ def test_campaign_report_writes_the_chart(db: tuple[str, int], tmp_path: Path) -
     svg = out.read_text(encoding="utf-8")
     assert len(bars(svg, "stage")) == 5 and len(bars(svg, "outcome")) == 6
     assert "ending in .svg" in refused(url, "campaign", "report", "c1", "--chart", "c1.png")
+
+
+def test_outcomes_fall_on_the_local_day_in_a_part_hour_zone(db: tuple[str, int]) -> None:
+    """India is UTC+5:30: a call at 18:45 UTC is 00:15 the next day there, and is counted on
+    that day (a per-hour grouping would put it on the day before)."""
+    url, cid = db
+    from campaigns.db import open_database
+
+    engine = open_database(url)
+    try:
+        with engine.begin() as conn:
+            busy = conn.execute(sa.select(A.c.id).where(A.c.outcome == "busy")).scalar_one()
+            conn.execute(sa.update(A).where(A.c.id == busy)
+                         .values(started_at=T0 - timedelta(hours=8, minutes=15)))  # fmt: skip
+        days = outcomes_by_day(engine, cid, "Asia/Kolkata")
+    finally:
+        engine.dispose()
+    assert (T0 - timedelta(hours=8, minutes=15)).isoformat().startswith("2026-03-03T18:45")
+    assert days == {
+        "2026-03-03": {"answered": 1},
+        "2026-03-04": {"busy": 1, "no_response": 1, "not_interested": 1, "interested": 1,
+                       "transfer": 1},
+    }  # fmt: skip
