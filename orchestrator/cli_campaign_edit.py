@@ -12,8 +12,8 @@ from campaigns.campaign_edit import CampaignChanges, apply_edit, plan_edit, set_
 from campaigns.db import session
 from campaigns.models import Campaign
 from campaigns.policy import make_windows, night_hours
-from dialogs import load_script
 from orchestrator.campaign_model import campaign_model
+from orchestrator.campaign_script import campaign_script
 from orchestrator.cli_campaigns import campaign_app, campaign_dict
 from orchestrator.cli_common import (
     UserError,
@@ -80,7 +80,7 @@ def edit(
                     "--window, or --allow-night if every customer consented to night calls"
                 )
         if values.get("asr_model"):
-            language = load_script(c.script_ref).language
+            language = campaign_script(c).language
             campaign_model(values["asr_model"], language, settings_of(ctx).models_dir, name)
         changed = apply_edit(s, c, values)
     if night is not None:

@@ -19,8 +19,9 @@ from campaigns.contact_book import (
 from campaigns.db import session
 from campaigns.models import Campaign
 from campaigns.phones import PhoneNormalizer
-from dialogs import DialogEngine, DialogError, Say, load_script
+from dialogs import DialogEngine, DialogError, Say
 from orchestrator.callflow import contact_variables
+from orchestrator.campaign_script import campaign_script
 from orchestrator.cards import card_rows
 from orchestrator.cli_common import (
     UserError,
@@ -126,7 +127,7 @@ def _one(ctx: typer.Context, c: Campaign, who: str, by_id: bool = False) -> dict
 def greeting(c: Campaign, contact: dict[str, Any]) -> tuple[str | None, str | None]:
     """What the robot opens with for this contact, or why it cannot call them."""
     try:
-        script = load_script(c.script_ref)
+        script = campaign_script(c)
         values = contact_variables(contact["name"], contact["attributes"])
         said = [cmd.text for cmd in DialogEngine(script, values).start(0.0)
                 if isinstance(cmd, Say)]  # fmt: skip

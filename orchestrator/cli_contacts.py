@@ -20,8 +20,9 @@ from campaigns.dnc import add_dnc, import_dnc_file, is_blocked, list_dnc
 from campaigns.importer import ImportResult, Needs, import_contacts
 from campaigns.models import Campaign
 from campaigns.phones import PhoneNormalizer, check_region
-from dialogs import DialogError, load_script
+from dialogs import DialogError
 from orchestrator import cli_contact_book, cli_dnc_audit
+from orchestrator.campaign_script import campaign_script
 from orchestrator.cli_common import (
     UserError,
     console,
@@ -109,7 +110,7 @@ def _script_needs(campaign: Campaign, columns: dict[str, str]) -> tuple[HeaderSp
     """The campaign script's variables (a header spelled like one maps to it) and those it
     cannot do without; a script that does not load cannot vouch for any row."""
     try:
-        script = load_script(campaign.script_ref)
+        script = campaign_script(campaign)
     except DialogError as exc:
         raise UserError(
             f"campaign {campaign.name}'s script {campaign.script_ref!r} does not load, so the "

@@ -113,3 +113,47 @@ def test_update_script_checks_the_new_script_like_create(db_url: str, tmp_path: 
     assert cli(db, home, "campaign", "show", "spring", "--json")["script_version"] == before
     same = cli(db, home, "campaign", "update-script", "spring")
     assert "nothing changed" in same
+
+
+def test_the_upgrade_gives_existing_campaigns_a_copy_where_their_file_is_found(
+    db_url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import sqlalchemy as sa
+    from alembic import command
+    from alembic.config import Config
+
+    from campaigns.db import MIGRATIONS, create_db_engine
+    from campaigns.script_store import version_of
+    from tests.campaigns.helpers import T0
+
+    script = tmp_path / "old.yaml"
+    script.write_text(bundled_text(), encoding="utf-8")
+    monkeypatch.chdir(tmp_path)  # campaigns made before stored the path as typed: relative
+    engine = create_db_engine(db_url)
+    cfg = Config()
+    cfg.set_main_option("script_location", str(MIGRATIONS))
+    try:
+        with engine.begin() as conn:
+            cfg.attributes["connection"] = conn
+            command.upgrade(cfg, "0007")
+            for cid, ref in ((1, "old.yaml"), (2, "ko-dormant-deposit"), (3, "gone.yaml")):
+                conn.execute(sa.text(
+                    "INSERT INTO campaign (id, name, script_ref, region, time_zone, windows, "
+                    "excluded_dates, max_channels, cps, max_attempts, max_per_day, retry_delays, "
+                    "status, created_at) VALUES (:i, :n, :r, 'KR', 'Asia/Seoul', '{}', '[]', 1, "
+                    "1, 3, 3, '{}', 'active', :t)"), {"i": cid, "n": f"c{cid}", "r": ref, "t": T0})
+            command.upgrade(cfg, "head")
+        with engine.connect() as conn:
+            rows = {r.id: r for r in conn.execute(sa.text(
+                "SELECT id, script_path, script_text, script_version FROM campaign"))}
+            kept = conn.execute(sa.text(
+                "SELECT campaign_id, version FROM script_version ORDER BY campaign_id")).all()
+    finally:
+        engine.dispose()
+    text = bundled_text()
+    assert rows[1].script_path == str(script) and rows[1].script_text == text
+    assert rows[1].script_version == version_of(text)
+    assert rows[2].script_version == version_of(text) and rows[2].script_path.endswith(
+        "ko-dormant-deposit.yaml")  # fmt: skip
+    assert rows[3].script_path is None and rows[3].script_text is None  # not found: left as is
+    assert [tuple(k) for k in kept] == [(1, version_of(text)), (2, version_of(text))]
