@@ -15,6 +15,8 @@ from sqlalchemy.engine import Engine
 from campaigns.db import open_database, session
 from campaigns.importer import ImportResult, import_contacts
 from campaigns.repo import CampaignSpec, create_campaign
+from campaigns.script_store import store_script
+from orchestrator.campaign_script import read_script
 from orchestrator.settings import Settings, load_settings
 
 SAMPLE = Path(__file__).parent / "customers.csv"
@@ -77,8 +79,9 @@ def prepare(base: Settings, channels: int = 10, language: str = "ko") -> DemoSet
         days="mon-sun", max_channels=channels, cps=2.0, max_attempts=3,
         retry="busy=30m,no_answer=2h",
     )  # fmt: skip
+    source = read_script(demo.script)  # the demo's campaign keeps its copy, as create does
     with session(engine) as s:
-        campaign = create_campaign(s, spec)
+        campaign = store_script(s, create_campaign(s, spec), source.path, source.text)
         imported = import_contacts(s, campaign, demo.sample, region=demo.region,
                                    errors_path=home / "import-errors.csv")  # fmt: skip
     return DemoSetup(settings, engine, imported, demo.campaign)
