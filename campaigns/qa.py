@@ -7,6 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
+from campaigns.charts import contact_stages
 from campaigns.errors import NotFound
 from campaigns.models import Attempt, Campaign, Contact, Lead, Turn
 from campaigns.policy import FINAL_DIALOG_OUTCOMES
@@ -129,8 +130,12 @@ def _rate(n: int, d: int) -> float | None:
     return round(n / d, 4) if d else None
 
 
-def funnel(engine: Engine, campaign_id: int) -> dict[str, Any]:
-    """The campaign funnel with rates; every figure is counted from stored rows."""
+def funnel(engine: Engine, campaign_id: int, stages: bool = False) -> dict[str, Any]:
+    """The campaign funnel with rates; every figure is counted from stored rows.
+
+    With `stages`, the same per-contact pass also counts the chart's "engaged" stage and the
+    report gains "stages", campaigns.charts.funnel_stages' list, so the manager's page counts
+    the contacts once for both (the chart is not drawn from a second pass)."""
     with engine.connect() as conn:
         contacts = _grouped(
             conn,
@@ -150,6 +155,8 @@ def funnel(engine: Engine, campaign_id: int) -> dict[str, Any]:
             "completed": A.c.dialog_outcome.in_(sorted(FINAL_DIALOG_OUTCOMES | {"callback"})),
             "invalid": A.c.outcome == "invalid",
         }  # fmt: skip
+        if stages:
+            per_contact["engaged"] = dict(contact_stages())["engaged"]
         contacts_q = (
             sa.select(*(sa.func.max(sa.case((c, 1), else_=0)).label(k)
                         for k, c in per_contact.items()))
@@ -203,6 +210,15 @@ def funnel(engine: Engine, campaign_id: int) -> dict[str, Any]:
             "not_yet_called": contacts.get("new", 0),
             "not_dialled_bad_data": int(n["invalid"]),
         }
+        if stages:
+            won = sa.or_(L.c.status == "transferred", L.c.result == "sold")
+            sold = conn.execute(
+                sa.select(sa.func.coalesce(sa.func.sum(sa.case((won, 1), else_=0)), 0))
+                .where(L.c.campaign_id == campaign_id)
+            ).scalar_one()  # fmt: skip
+            report["stages"] = [("dialled", n_dialled), ("answered", n_answered),
+                                ("engaged", int(n["engaged"])), ("lead", n_leads),
+                                ("transferred/sold", int(sold))]  # fmt: skip
     report["rates"] = {
         "answer_rate": _rate(n_answered, n_dialled),
         "human_rate": _rate(n_human, n_answered),

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
 from datetime import timedelta
 from pathlib import Path
 from typing import Any
 
+import anyio
 from sqlalchemy.engine import Engine
 from starlette.applications import Starlette
 from starlette.exceptions import HTTPException
@@ -140,8 +143,19 @@ def create_app(
         max_age=SESSION_HOURS * 3600, same_site="lax", https_only=secure_cookies,
     )  # fmt: skip
     middleware = [session_cookie]
+    snapshots = Snapshots()
+
+    @asynccontextmanager
+    async def lifespan(app: Starlette) -> AsyncIterator[None]:
+        # The manager's figures of active campaigns are counted here, never on a page request.
+        async with anyio.create_task_group() as tg:
+            await tg.start(manager.keep_fresh, db, snapshots)
+            yield
+            tg.cancel_scope.cancel()
+
     app = Starlette(
         routes=routes,
+        lifespan=lifespan,
         middleware=middleware,
         exception_handlers={
             LoginRequired: _login_required,
@@ -151,6 +165,6 @@ def create_app(
     )
     app.state.engine = db
     app.state.lead_lease = lead_lease
-    app.state.snapshots = Snapshots()
+    app.state.snapshots = snapshots
     app.state.templates = templates()
     return app

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import logging
 from datetime import UTC, datetime
 from functools import partial
 from typing import Any
 
+import anyio
+import anyio.abc
 from sqlalchemy.engine import Engine
 from starlette.requests import Request
 from starlette.responses import RedirectResponse, Response
@@ -19,6 +22,7 @@ from campaigns.qa import funnel
 from orchestrator.web.security import checked_form, engine, require, run_db
 from orchestrator.web.snapshots import Snapshots
 
+log = logging.getLogger(__name__)
 FINISHED = ("done", "dnc", "exhausted")  # a contact no longer waiting to be called
 def campaign_rows(db: Engine, now: datetime | None = None) -> list[dict[str, Any]]:
     """Each campaign with its status, the whole list's progress (contacts finished of all), and
@@ -59,13 +63,53 @@ def _campaign(db: Engine, campaign_id: int) -> dict[str, Any]:
 
 
 def _figures(db: Engine, campaign_id: int, name: str, tz: str) -> dict[str, Any]:
-    """The funnel counts and the two charts `campaign report --chart` draws (campaigns.charts)."""
+    """The funnel counts and the two charts `campaign report --chart` draws (campaigns.charts);
+    the funnel and its chart share one per-contact pass (qa.funnel with stages)."""
+    report = funnel(db, campaign_id, stages=True)
+    stages = report.pop("stages")
     return {
-        "funnel": funnel(db, campaign_id),
-        "funnel_svg": charts.funnel_svg(charts.funnel_stages(db, campaign_id), f"{name}: funnel"),
+        "funnel": report,
+        "funnel_svg": charts.funnel_svg(stages, f"{name}: funnel"),
         "outcomes_svg": charts.outcomes_svg(charts.outcomes_by_day(db, campaign_id, tz),
                                             f"Outcomes per day ({tz})"),
     }  # fmt: skip
+
+
+def _active(db: Engine) -> list[tuple[int, str, str]]:
+    with session(db) as s:
+        return [(c.id or 0, c.name, c.time_zone) for c in repo.list_campaigns(s)
+                if c.status == "active"]  # fmt: skip
+
+
+async def refresh_active(db: Engine, snaps: Snapshots) -> None:
+    """Count the figures of every active campaign into `snaps`, one campaign at a time (one
+    database thread, so pages keep theirs); a campaign no longer active is left to its views."""
+    active = await run_db(_active, db)
+    for key in snaps.keys_kept() - {("funnel", cid) for cid, _, _ in active}:
+        snaps.forget(key)
+    for cid, name, tz in active:
+        snaps.put(("funnel", cid), await run_db(_figures, db, cid, name, tz), kept=True)
+
+
+async def keep_fresh(
+    db: Engine,
+    snaps: Snapshots,
+    *,
+    task_status: anyio.abc.TaskStatus[None] = anyio.TASK_STATUS_IGNORED,
+) -> None:
+    """The server's refresher: counts at start-up (the server answers once that is done), then
+    every `snaps.fresh_s`. A failed pass (database away) is logged and retried next period."""
+    started = False
+    while True:
+        try:
+            await refresh_active(db, snaps)
+        except Exception:  # the console keeps serving; the next pass retries
+            log.exception("refreshing the manager's figures failed; retrying in %.0f s",
+                          snaps.fresh_s)  # fmt: skip
+        if not started:
+            started = True
+            task_status.started()
+        await anyio.sleep(snaps.fresh_s)
 
 
 async def campaign_page(request: Request) -> Response:

@@ -1,6 +1,11 @@
 """Figures that are costly to count (a campaign's funnel over 100,000 calls), kept for a few
-seconds and refreshed after the response that found them stale, so a manager's page answers at
-once and is never more than one refresh behind. The page shows the figures' age."""
+seconds so a manager's page answers at once and is never more than one refresh behind. The page
+shows the figures' age.
+
+Keys the server's background refresher keeps (`put(..., kept=True)`: active campaigns, every
+FRESH_S) are never recounted on a request. Other keys (a paused campaign) are refreshed after the
+response that found them stale; a key never counted (a campaign just created, before the next
+refresh) is counted once while its first request waits."""
 
 from __future__ import annotations
 
@@ -21,6 +26,19 @@ class Snapshots:
     fresh_s: float = FRESH_S
     _values: dict[Any, tuple[float, Any]] = field(default_factory=dict)
     _refreshing: set[Any] = field(default_factory=set)
+    _kept: set[Any] = field(default_factory=set)
+
+    def put(self, key: Any, value: Any, kept: bool = False) -> None:
+        """Store a freshly counted `value`; `kept`: the background refresher keeps this key."""
+        self._values[key] = (time.monotonic(), value)
+        (self._kept.add if kept else self._kept.discard)(key)
+
+    def keys_kept(self) -> set[Any]:
+        return set(self._kept)
+
+    def forget(self, key: Any) -> None:
+        """The refresher no longer keeps `key` (its campaign stopped being active)."""
+        self._kept.discard(key)
 
     async def get(
         self, key: Any, compute: Callable[[], Any]
@@ -34,7 +52,7 @@ class Snapshots:
             return value, 0.0, None
         at, value = self._values[key]
         age = now - at
-        if age < self.fresh_s or key in self._refreshing:
+        if age < self.fresh_s or key in self._refreshing or key in self._kept:
             return value, age, None
         self._refreshing.add(key)
 

@@ -16,6 +16,7 @@ from campaigns.charts import funnel_stages, outcomes_by_day, report_svg
 from campaigns.dialing import AttemptResult, claim
 from campaigns.leads import finish_lead, next_lead
 from campaigns.models import Attempt
+from campaigns.qa import funnel as qa_funnel
 from tests.campaigns.helpers import ENGINES, T0, make_campaign
 from tests.orchestrator.test_cli_leads import ok, refused
 
@@ -67,12 +68,15 @@ def test_funnel_and_outcomes_count_what_happened(db: tuple[str, int]) -> None:
     engine = open_database(url)
     try:
         stages = funnel_stages(engine, cid)
+        shared = qa_funnel(engine, cid, stages=True)  # the manager page's one pass for both
+        alone = qa_funnel(engine, cid)
         days = outcomes_by_day(engine, cid, "Asia/Seoul")
         svg = report_svg(engine, cid, "c1", "Asia/Seoul")
     finally:
         engine.dispose()
     assert stages == [("dialled", 6), ("answered", 5), ("engaged", 3), ("lead", 2),
                       ("transferred/sold", 2)]  # fmt: skip
+    assert shared.pop("stages") == stages and shared == alone
     assert days == {
         "2026-03-03": {"busy": 1, "answered": 1},
         "2026-03-04": {"no_response": 1, "not_interested": 1, "interested": 1, "transfer": 1},
