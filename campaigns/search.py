@@ -169,9 +169,12 @@ def _turn_where(f: CallFilter) -> list[sa.ColumnElement[bool]]:
 
 
 def search_calls(
-    engine: Engine, f: CallFilter, limit: int = 50, offset: int = 0
+    engine: Engine, f: CallFilter, limit: int = 50, offset: int = 0, count_cap: int | None = None
 ) -> tuple[list[dict[str, Any]], int]:
     """One page of calls matching `f`, newest first, and how many match in all.
+
+    With `count_cap`, counting stops after `count_cap + 1` matches (a total above the cap means
+    "more than count_cap"): a common word in 100,000 transcripts is then not counted to the end.
 
     Each row has the call's columns (`CALL_COLUMNS`: id, phone, started_at, outcome,
     dialog_outcome, score, tier, recording_path, campaign, ...), `intents` (heard, in order),
@@ -182,13 +185,16 @@ def search_calls(
     q = sa.select(*CALL_COLUMNS).join(K, K.c.id == A.c.campaign_id).where(*where)
     # With a transcript filter the scan is the cost: on SQLite count in the same pass (a
     # window). Otherwise the page comes off the started_at index and the count is a second query.
-    one_pass = engine.dialect.name in ONE_PASS and any(
+    one_pass = count_cap is None and engine.dialect.name in ONE_PASS and any(
         v is not None for v in (f.text, f.intent, f.below_confidence, f.min_confidence)
     )
     if one_pass:
         q = q.add_columns(sa.func.count().over().label("total_matching"))
     page = q.order_by(A.c.started_at.desc(), A.c.id).limit(limit).offset(offset)
     count = sa.select(sa.func.count()).select_from(A).where(*where)
+    if count_cap is not None:
+        first = sa.select(A.c.id).where(*where).limit(count_cap + 1).subquery()
+        count = sa.select(sa.func.count()).select_from(first)
     with engine.connect() as conn:
         rows = [row_dict(r) for r in conn.execute(page).mappings()]
         totals = {r.pop("total_matching", None) for r in rows}

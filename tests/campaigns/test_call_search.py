@@ -105,6 +105,14 @@ def test_a_page_and_the_total(db_url: str) -> None:
     assert search_calls(engine, CallFilter(text="안녕"), limit=2, offset=10) == ([], 3)
 
 
+def test_a_capped_count_stops_after_the_cap_but_pages_the_same(db_url: str) -> None:
+    engine, ids = calls(db_url)
+    page, total = search_calls(engine, CallFilter(text="안녕"), limit=2, count_cap=1)
+    assert total == 2, "counted to cap + 1, meaning 'more than the cap'"
+    assert [r["id"] for r in page] == [ids["warm"], ids["hot"]]  # the same newest-first page
+    assert search_calls(engine, CallFilter(text="안녕"), limit=2, count_cap=5)[1] == 3
+
+
 def test_qa_marks_are_stored_and_filterable(db_url: str) -> None:
     engine, ids = calls(db_url)
     mark_call(engine, ids["hot"], "qa-lee", "pass", ["clean"], now=T0)

@@ -49,18 +49,19 @@ def test_broken_script_is_refused_at_create_and_at_run(tmp_path: Path) -> None:
     proc = subprocess.run(create, env=env, capture_output=True, text=True, timeout=60)
     assert proc.returncode == 2 and "mine.yaml" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
-    # A good script broken after the campaign was made: the run says so and dials nobody.
+    # A good script broken after the campaign was made: the campaign runs its stored copy, and
+    # taking the broken file in is refused in one line, the campaign keeping its version.
     script.write_text(_bundled("ko-dormant-deposit"), encoding="utf-8")
     cli(home, "campaign", "create", "b", "--script", str(script), "--window", "00:00-24:00",
         "--allow-night", "--days", "mon-sun")  # fmt: skip
-    (tmp_path / "l.csv").write_text("name,phone\n김민수,010-1234-5678\n", encoding="utf-8")
-    cli(home, "contacts", "import", "b", str(tmp_path / "l.csv"), "--json")
+    before = cli(home, "campaign", "show", "b", "--json")
     script.write_text(broken, encoding="utf-8")
-    proc = subprocess.run([OUTREACH, "run", "b", "--until-done"], env=env, capture_output=True,
-                          text=True, timeout=180)  # fmt: skip
+    proc = subprocess.run([OUTREACH, "campaign", "update-script", "b"], env=env,
+                          capture_output=True, text=True, timeout=60)  # fmt: skip
     assert proc.returncode == 2 and "mine.yaml" in proc.stderr
     assert "Traceback" not in proc.stderr + proc.stdout
-    assert cli(home, "campaign", "show", "b", "--json")["contacts"] == {"total": 1, "new": 1}
+    after = cli(home, "campaign", "show", "b", "--json")
+    assert before["script_version"] and after["script_version"] == before["script_version"]
 
 
 def _bundled(name: str) -> str:
@@ -103,6 +104,7 @@ def test_contact_the_script_cannot_address_is_not_dialled(tmp_path: Path) -> Non
     (tmp_path / "l.csv").write_text("name,phone,persona\n,010-1234-5678,interested\n")
     assert cli(home, "contacts", "import", "v", str(tmp_path / "l.csv"), "--json")["imported"] == 1
     script.write_text(bundled, encoding="utf-8")  # the name is required again
+    cli(home, "campaign", "update-script", "v")  # and the campaign takes that version in
     summary = cli(home, "run", "v", "--until-done", "--speed", "4", "--json")
     assert summary["outcomes"] == {"invalid": 1}
     (call,) = cli(home, "calls", "list", "--json")
