@@ -104,7 +104,6 @@ class Attempt(SQLModel, table=True):
         sa.Index("ix_attempt_worker_open", "worker_id", "outcome"),
         sa.Index("ix_attempt_open", "outcome", "lease_until"),
         sa.Index("ix_attempt_started", "started_at"),  # QA search across campaigns, newest first
-        sa.Index("ix_attempt_phone", "phone"),
         sa.Index("ix_attempt_phone_dialled", "phone", "dialled_at"),
         # The manager's funnel: one covering pass per campaign in contact order (charts.py)
         sa.Index("ix_attempt_funnel", "campaign_id", "contact_id", "outcome", "amd",
