@@ -38,6 +38,25 @@ class FrameTiming:
     def gaps_ms(self) -> list[float]:
         return [g * 1000.0 for g in self._gaps]
 
+    def frames_ahead(self, period_s: float) -> float:
+        """The most frames sent ahead of a steady one-per-`period_s` clock over any stretch.
+
+        Over frames j..k, (k - j) frames went out in (t_k - t_j) seconds; the excess over what a
+        clock allows is how much of a burst that stretch was. A pacer that only ever runs late
+        (catching up a bounded backlog) scores at most that backlog however loaded the machine
+        is; a prompt dumped at once scores about its length in frames. Unlike the smallest gap,
+        this does not move when one frame is late and the next is sent on schedule right after.
+        """
+        worst = 0.0
+        lowest = 0.0  # min over j of (j - t_j / period), with t_0 = 0
+        elapsed = 0.0
+        for k, gap in enumerate(self._gaps, start=1):
+            elapsed += gap
+            lead = k - elapsed / period_s
+            worst = max(worst, lead - lowest)
+            lowest = min(lowest, lead)
+        return worst
+
     def summary(self) -> TimingStats:
         gaps = sorted(self.gaps_ms())
         if not gaps:

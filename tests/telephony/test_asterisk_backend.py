@@ -17,7 +17,8 @@ from telephony.ami import AmiConfig
 from telephony.ami.fakepeer import CuttingProxy
 from telephony.asterisk import AsteriskBackend, AsteriskConfig, CustomerHandler, SimulatedCustomers
 from telephony.audiosocket import AudioSocketCall
-from telephony.base import AmdStatus, AudioFrame, DialOutcome, Media, OriginateRequest
+from telephony.audiosocket.call import _MAX_LAG_FRAMES as MAX_LAG_FRAMES
+from telephony.base import FRAME_MS, AmdStatus, AudioFrame, DialOutcome, Media, OriginateRequest
 from telephony.sandbox import numbers
 from telephony.sim import load_personas
 from tests.sandbox import running_sandbox
@@ -125,10 +126,18 @@ async def test_an_answered_call_carries_speech_both_ways_with_paced_frames(
     # The robot's prompt reached the customer whole and evenly paced: no bursts.
     assert not played.interrupted and played.played_ms == played.total_ms
     assert sum(rms(f.pcm) > 300 for f in heard_by_customer) >= 0.8 * played.total_ms / 20 * 0.5
+    # The robot's pacer never got ahead of a 20 ms clock by more than the backlog it may catch
+    # up after a late frame (MAX_LAG_FRAMES, plus the late frame itself). Its schedule only ever
+    # runs late, so this holds however loaded the machine; a prompt sent in a burst scores about
+    # its length in frames (~175). Individual gaps are scheduler jitter: a late frame followed
+    # by one sent on schedule makes a sub-millisecond gap, which is pacing working, not a burst.
+    assert call.audio is not None
+    ahead = call.audio.sent_timing.frames_ahead(FRAME_MS / 1000)
     stats = customer_calls[0].received_timing.summary()
-    print("customer-side frame gaps (ms):", stats)
+    print(f"robot frames ahead of its clock: {ahead:.2f}; customer-side frame gaps (ms): {stats}")
+    assert ahead <= MAX_LAG_FRAMES + 1 + 0.1
+    # What the customer heard kept the 20 ms rhythm: a burst would make most gaps near zero.
     assert abs(stats.p50_ms - 20.0) <= 2.0
-    assert stats.p99_ms <= 35.0 and stats.min_ms >= 5.0
 
 
 async def test_amd_tells_the_machine_from_a_person_who_says_hello(

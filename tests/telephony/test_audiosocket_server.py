@@ -3,6 +3,7 @@ Asterisk does: it connects, sends its UUID and 20 ms caller frames, and records 
 
 from __future__ import annotations
 
+import time
 import uuid
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -25,6 +26,7 @@ from telephony.audiosocket import (
     number_from_uuid,
     uuid_for_number,
 )
+from telephony.audiosocket.call import _MAX_LAG_FRAMES
 from telephony.audiosocket.timing import FrameTiming
 from telephony.base import AudioFrame, DtmfFrame
 
@@ -170,6 +172,27 @@ async def test_play_is_paced_in_real_time_frames_without_bursts() -> None:
     assert bursts <= 3, f"{bursts} frames arrived back to back: {stats}"
     sent = call.sent_timing.summary()
     assert 19 <= sent.p50_ms <= 21
+
+
+async def test_a_stalled_loop_makes_a_short_catch_up_never_a_burst() -> None:
+    """Why pacing is judged by frames ahead of the clock, not by the smallest gap: after a late
+    frame the pacer sends the next on schedule at once (a sub-millisecond gap, by design), but it
+    never gets more than its catch-up allowance ahead of a 20 ms clock, however long the stall."""
+    server = AudioSocketServer()
+    call_id = str(uuid.uuid4())
+    async with server.running(), connect(server, call_id) as peer:
+        call = await server.accept(call_id, timeout=5)
+        async with anyio.create_task_group() as tg:
+            tg.start_soon(call.play, tone(100))  # 2 s
+            for stall_s in (0.035, 0.3):  # within the catch-up allowance, then well past it
+                await anyio.sleep(0.4)
+                time.sleep(stall_s)  # noqa: ASYNC251  # the loop stops, as on a loaded machine
+    assert peer.spoken() == tone(100)
+    sent = call.sent_timing
+    print("after the stalls:", sent.summary(), f"ahead {sent.frames_ahead(0.02):.2f} frames")
+    assert sent.frames_ahead(0.02) <= _MAX_LAG_FRAMES + 1 + 0.1
+    burst = _paced([i * 0.0001 for i in range(100)])  # the same prompt sent all at once
+    assert burst.frames_ahead(0.02) > 90
 
 
 async def test_speed_scales_the_pacing_for_simulations() -> None:
