@@ -9,6 +9,7 @@ import csv
 from datetime import UTC, datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
@@ -169,7 +170,6 @@ def test_time_zone_column_wins_and_is_checked(db: Session, tmp_path: Path) -> No
 
 
 def test_xlsx_with_number_cells(db: Session, tmp_path: Path) -> None:
-    openpyxl = pytest.importorskip("openpyxl")
     wb = openpyxl.Workbook()
     ws = wb.active
     ws.append(["Name", "Mobile", "persona"])

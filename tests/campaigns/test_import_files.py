@@ -10,6 +10,7 @@ import zipfile
 from datetime import UTC, datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 import sqlalchemy as sa
 
@@ -98,7 +99,6 @@ def test_second_phone_column_and_duplicate_headers_become_attributes() -> None:
 
 
 def _xlsx(path: Path) -> Path:
-    openpyxl = pytest.importorskip("openpyxl")
     wb = openpyxl.Workbook()
     wb.active.append(["phone"])
     wb.save(path)
