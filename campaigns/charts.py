@@ -41,7 +41,7 @@ def funnel_stages(engine: Engine, campaign_id: int) -> list[tuple[str, int]]:
         .group_by(A.c.contact_id)
         .subquery()
     )  # fmt: skip
-    won = sa.or_(L.c.status == "transferred", L.c.result == "sold")
+    won = lead_won()
     with engine.connect() as conn:
         dialled, answered, engaged = conn.execute(
             sa.select(*(sa.func.coalesce(sa.func.sum(c), 0) for c in per_contact.c))
@@ -54,13 +54,26 @@ def funnel_stages(engine: Engine, campaign_id: int) -> list[tuple[str, int]]:
             ("lead", int(leads)), ("transferred/sold", int(sold))]  # fmt: skip
 
 
-def contact_stages() -> list[tuple[str, sa.ColumnElement[bool]]]:
-    """What makes a contact count at each attempt-based stage, on one attempt row."""
+def contact_conditions() -> dict[str, sa.ColumnElement[bool]]:
+    """What makes a contact count as dialled, answered (a machine answers too), human (a
+    person, not a machine, picked up) or engaged (and said something), on one attempt row.
+    The chart's stages and campaigns.qa.funnel's figures are counted from these."""
     finished = sa.and_(A.c.outcome.is_not(None), A.c.outcome != "invalid")
     human = sa.and_(A.c.outcome == "answered", sa.or_(A.c.amd.is_(None), A.c.amd != "machine"))
     spoke = sa.exists().where(T.c.attempt_id == A.c.id, T.c.speaker == "customer")
-    return [("dialled", finished), ("answered", A.c.outcome.in_(["answered", "machine"])),
-            ("engaged", sa.and_(human, spoke))]  # fmt: skip
+    return {"dialled": finished, "answered": A.c.outcome.in_(["answered", "machine"]),
+            "human": human, "engaged": sa.and_(human, spoke)}  # fmt: skip
+
+
+def contact_stages() -> list[tuple[str, sa.ColumnElement[bool]]]:
+    """The funnel chart's attempt-based stages, in order, each with its condition."""
+    conds = contact_conditions()
+    return [(k, conds[k]) for k in ("dialled", "answered", "engaged")]
+
+
+def lead_won() -> sa.ColumnElement[bool]:
+    """A lead that came to something: transferred live, or an agent recorded a sale."""
+    return sa.or_(L.c.status == "transferred", L.c.result == "sold")
 
 
 def outcomes_by_day(engine: Engine, campaign_id: int, tz: str) -> dict[str, dict[str, int]]:

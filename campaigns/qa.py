@@ -7,7 +7,7 @@ from typing import Any
 import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
-from campaigns.charts import contact_stages
+from campaigns.charts import contact_conditions, lead_won
 from campaigns.errors import NotFound
 from campaigns.models import Attempt, Campaign, Contact, Lead, Turn
 from campaigns.policy import FINAL_DIALOG_OUTCOMES
@@ -146,17 +146,16 @@ def funnel(engine: Engine, campaign_id: int, stages: bool = False) -> dict[str, 
         # One pass per contact on the covering index ix_attempt_funnel (in contact order, no
         # sort) instead of a DISTINCT count per figure, and one GROUP BY outcome for the rest.
         mine = A.c.campaign_id == campaign_id
-        finished = sa.and_(A.c.outcome.is_not(None), A.c.outcome != "invalid")
+        conds = contact_conditions()
         per_contact = {
-            "dialled": finished,
-            "answered": A.c.outcome.in_(["answered", "machine"]),  # a machine answers too
-            "human": sa.and_(A.c.outcome == "answered",
-                             sa.or_(A.c.amd.is_(None), A.c.amd != "machine")),
+            "dialled": conds["dialled"],
+            "answered": conds["answered"],
+            "human": conds["human"],
             "completed": A.c.dialog_outcome.in_(sorted(FINAL_DIALOG_OUTCOMES | {"callback"})),
             "invalid": A.c.outcome == "invalid",
-        }  # fmt: skip
+        }
         if stages:
-            per_contact["engaged"] = dict(contact_stages())["engaged"]
+            per_contact["engaged"] = conds["engaged"]
         contacts_q = (
             sa.select(*(sa.func.max(sa.case((c, 1), else_=0)).label(k)
                         for k, c in per_contact.items()))
@@ -211,9 +210,8 @@ def funnel(engine: Engine, campaign_id: int, stages: bool = False) -> dict[str, 
             "not_dialled_bad_data": int(n["invalid"]),
         }
         if stages:
-            won = sa.or_(L.c.status == "transferred", L.c.result == "sold")
             sold = conn.execute(
-                sa.select(sa.func.coalesce(sa.func.sum(sa.case((won, 1), else_=0)), 0))
+                sa.select(sa.func.coalesce(sa.func.sum(sa.case((lead_won(), 1), else_=0)), 0))
                 .where(L.c.campaign_id == campaign_id)
             ).scalar_one()  # fmt: skip
             report["stages"] = [("dialled", n_dialled), ("answered", n_answered),
