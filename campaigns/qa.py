@@ -51,19 +51,24 @@ def list_calls(
     q = q.order_by(A.c.started_at.desc(), A.c.id).limit(limit)
     with engine.connect() as conn:
         calls = [row_dict(r) for r in conn.execute(q).mappings()]
-        ids = [c["id"] for c in calls]
-        intents: dict[str, list[str]] = {}
-        if ids:
-            tq = (
-                sa.select(T.c.attempt_id, T.c.intent)
-                .where(T.c.attempt_id.in_(ids), T.c.intent.is_not(None))
-                .order_by(T.c.attempt_id, T.c.seq)
-            )
-            for aid, it in conn.execute(tq):
-                intents.setdefault(aid, []).append(it)
+        intents = call_intents(conn, [c["id"] for c in calls])
     for c in calls:
         c["intents"] = intents.get(c["id"], [])
     return calls
+
+
+def call_intents(conn: sa.Connection, ids: list[str]) -> dict[str, list[str]]:
+    """Each call's recognised intents in turn order (calls without any are left out)."""
+    intents: dict[str, list[str]] = {}
+    if ids:
+        tq = (
+            sa.select(T.c.attempt_id, T.c.intent)
+            .where(T.c.attempt_id.in_(ids), T.c.intent.is_not(None))
+            .order_by(T.c.attempt_id, T.c.seq)
+        )
+        for aid, it in conn.execute(tq):
+            intents.setdefault(aid, []).append(it)
+    return intents
 
 
 def show_call(engine: Engine, attempt_id: str) -> dict[str, Any]:

@@ -21,7 +21,7 @@ from campaigns.errors import InvalidInput
 from campaigns.models import Attempt, CallSearch, Campaign, QaMark, Turn
 from campaigns.phones import PhoneNormalizer
 from campaigns.policy import DEFAULT_RETRY, FINAL_DIALOG_OUTCOMES
-from campaigns.qa import CALL_COLUMNS, row_dict
+from campaigns.qa import CALL_COLUMNS, call_intents, row_dict
 from campaigns.qa_marks import VERDICTS, current_marks, latest_mark_ids
 
 A = Attempt.__table__  # type: ignore[attr-defined]  # sqlmodel declares __table__ untyped
@@ -211,16 +211,9 @@ def search_calls(
 
 def _add_turn_facts(conn: Connection, rows: list[dict[str, Any]]) -> None:
     ids = [r["id"] for r in rows]
-    intents: dict[str, list[str]] = {}
+    intents = call_intents(conn, ids)
     lowest: dict[str, float | None] = {}
     if ids:
-        tq = (
-            sa.select(T.c.attempt_id, T.c.intent)
-            .where(T.c.attempt_id.in_(ids), T.c.intent.is_not(None))
-            .order_by(T.c.attempt_id, T.c.seq)
-        )
-        for aid, intent in conn.execute(tq):
-            intents.setdefault(aid, []).append(intent)
         sq = sa.select(S.c.attempt_id, S.c.lowest_confidence).where(S.c.attempt_id.in_(ids))
         lowest = {str(aid): low for aid, low in conn.execute(sq)}
     for r in rows:
