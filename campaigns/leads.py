@@ -31,6 +31,9 @@ K = Campaign.__table__  # type: ignore[attr-defined]
 RESULTS = ("sold", "no_sale", "callback", "unreachable")
 QUEUE_ORDER = (L.c.priority, L.c.created_at, L.c.id)
 DEFAULT_LEASE = timedelta(minutes=30)
+# A claim given back (released, or its lease lapsed): back in the queue, held by nobody.
+UNCLAIMED: dict[str, Any] = {"status": "queued", "agent_id": None, "claimed_at": None,
+                             "lease_until": None}  # fmt: skip
 
 
 def release_lapsed(conn: Connection, now: datetime) -> int:
@@ -44,7 +47,7 @@ def release_lapsed(conn: Connection, now: datetime) -> int:
     res = conn.execute(
         sa.update(L)
         .where(L.c.status == "claimed", lapsed)
-        .values(status="queued", agent_id=None, claimed_at=None, lease_until=None)
+        .values(**UNCLAIMED)
     )
     return int(res.rowcount or 0)
 
@@ -111,6 +114,18 @@ def _renew(conn: Connection, lead_id: int, now: datetime, lease: timedelta) -> d
     return lead_row(conn, lead_id)
 
 
+def _take(
+    conn: Connection, lead_id: int, agent_id: str, now: datetime, lease: timedelta
+) -> dict[str, Any]:
+    """Make the lead `agent_id`'s claim, its lease running from `now`."""
+    conn.execute(
+        sa.update(L)
+        .where(L.c.id == lead_id)
+        .values(status="claimed", agent_id=agent_id, claimed_at=now, lease_until=now + lease)
+    )
+    return lead_row(conn, lead_id)
+
+
 def next_lead(
     engine: Engine,
     agent_id: str,
@@ -158,12 +173,7 @@ def _claim_next(
         lead_id = conn.execute(q).scalar()
         if lead_id is None:
             return None
-        conn.execute(
-            sa.update(L)
-            .where(L.c.id == lead_id)
-            .values(status="claimed", agent_id=agent_id, claimed_at=now, lease_until=now + lease)
-        )
-        return lead_row(conn, lead_id) | {"already_held": False}
+        return _take(conn, lead_id, agent_id, now, lease) | {"already_held": False}
 
 
 def renew_lead(
@@ -206,7 +216,7 @@ def release_lead(
         conn.execute(
             sa.update(L)
             .where(L.c.id == lead_id)
-            .values(status="queued", agent_id=None, claimed_at=None, lease_until=None)
+            .values(**UNCLAIMED)
         )
         return lead_row(conn, lead_id)
 
@@ -241,12 +251,7 @@ def assign_lead(
                 f"agent {agent_id!r} already holds lead {held}: one lead at a time; "
                 f"release it first (`outreach leads release {held}`)"
             )
-        conn.execute(
-            sa.update(L)
-            .where(L.c.id == lead_id)
-            .values(status="claimed", agent_id=agent_id, claimed_at=now, lease_until=now + lease)
-        )
-        return lead_row(conn, lead_id)
+        return _take(conn, lead_id, agent_id, now, lease)
 
 
 def _check_result(result: str, callback_at: datetime | None) -> None:
