@@ -17,6 +17,7 @@ from campaigns.policy import zone
 from campaigns.repo import REGION_ZONES, get_campaign, list_campaigns
 from campaigns.search import CallFilter, check_filter, search_calls
 from orchestrator.cli_common import (
+    JsonOpt,
     UserError,
     campaign_id_in,
     console,
@@ -26,7 +27,6 @@ from orchestrator.cli_common import (
     settings_of,
 )
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 calls_app = typer.Typer(help="Calls and transcripts, for QA.", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit logs (recording playbacks).", no_args_is_help=True)
 CSV_FIELDS = ["id", "campaign", "phone", "started_at", "outcome", "dialog_outcome", "score",

@@ -16,6 +16,7 @@ from orchestrator.campaign_model import campaign_model
 from orchestrator.campaign_script import campaign_script
 from orchestrator.cli_campaigns import campaign_app, campaign_dict
 from orchestrator.cli_common import (
+    JsonOpt,
     UserError,
     console,
     engine_of,
@@ -24,7 +25,6 @@ from orchestrator.cli_common import (
     settings_of,
 )
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 CapOpt = Annotated[int | None, typer.Option(help="Calls to one number from all campaigns "
                                                   "together (rolling).")]  # fmt: skip
 

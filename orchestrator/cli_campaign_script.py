@@ -13,9 +13,7 @@ from campaigns.script_store import script_versions, short_version, store_script
 from orchestrator.campaign_model import listener_model
 from orchestrator.campaign_script import read_script
 from orchestrator.cli_campaigns import campaign_app
-from orchestrator.cli_common import UserError, console, engine_of, print_json, settings_of
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
+from orchestrator.cli_common import JsonOpt, UserError, console, engine_of, print_json, settings_of
 
 
 def register(app: typer.Typer) -> None:

@@ -28,6 +28,7 @@ from campaigns.script_store import short_version, store_script
 from orchestrator.campaign_model import listener_model
 from orchestrator.campaign_script import read_script
 from orchestrator.cli_common import (
+    JsonOpt,
     UserError,
     console,
     engine_of,
@@ -39,7 +40,6 @@ from orchestrator.cli_common import (
 
 campaign_app = typer.Typer(help="Create and manage campaigns.", no_args_is_help=True)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
 def campaign_dict(c: Campaign, counts: dict[str, int] | None = None) -> dict[str, Any]:

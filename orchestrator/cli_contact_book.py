@@ -24,6 +24,7 @@ from orchestrator.callflow import contact_variables
 from orchestrator.campaign_script import campaign_script
 from orchestrator.cards import card_rows
 from orchestrator.cli_common import (
+    JsonOpt,
     UserError,
     console,
     engine_of,
@@ -32,7 +33,6 @@ from orchestrator.cli_common import (
     settings_of,
 )
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 StatusOpt = Annotated[str | None, typer.Option("--status", help=f"One of {', '.join(STATUSES)}.")]
 LimitOpt = Annotated[int, typer.Option("--limit", help="Show at most this many.")]
 COLUMNS = ["campaign", "phone", "name", "customer", "status", "tries", "last outcome"]

@@ -24,6 +24,7 @@ from dialogs import DialogError
 from orchestrator import cli_contact_book, cli_dnc_audit
 from orchestrator.campaign_script import campaign_script
 from orchestrator.cli_common import (
+    JsonOpt,
     UserError,
     console,
     engine_of,
@@ -38,7 +39,6 @@ contacts_app = typer.Typer(help="Contact lists (CSV or XLSX): import, list, sear
 dnc_app = typer.Typer(help="The do-not-call list: numbers no campaign may dial.",
                       no_args_is_help=True)  # fmt: skip
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 RegionOpt = Annotated[
     str | None,
     typer.Option("--region", help="Country for numbers written without +code (e.g. KR, CN)."),

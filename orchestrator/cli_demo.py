@@ -9,6 +9,7 @@ import typer
 
 from campaigns import leads, qa
 from orchestrator.cli_common import (
+    JsonOpt,
     UserError,
     campaign_id_in,
     console,
@@ -16,7 +17,7 @@ from orchestrator.cli_common import (
     print_table,
     settings_of,
 )
-from orchestrator.cli_run import JsonOpt, print_report, run_with_display
+from orchestrator.cli_run import print_report, run_with_display
 from orchestrator.running import RunRequest
 
 

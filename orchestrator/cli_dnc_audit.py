@@ -14,9 +14,15 @@ import typer
 from campaigns.db import session
 from campaigns.dnc import dnc_audit, remove_dnc
 from campaigns.phones import PhoneNormalizer
-from orchestrator.cli_common import console, engine_of, print_json, print_table, settings_of
+from orchestrator.cli_common import (
+    JsonOpt,
+    console,
+    engine_of,
+    print_json,
+    print_table,
+    settings_of,
+)
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 RegionOpt = Annotated[
     str | None,
     typer.Option("--region", help="Country for numbers written without +code (e.g. KR, CN)."),

@@ -12,8 +12,8 @@ from campaigns.db import session
 from campaigns.lead_card import national
 from campaigns.policy import zone
 from campaigns.waiting import waiting
-from orchestrator.cli_campaigns import JsonOpt, _parse_at, campaign_app
-from orchestrator.cli_common import console, engine_of, print_json, print_table
+from orchestrator.cli_campaigns import _parse_at, campaign_app
+from orchestrator.cli_common import JsonOpt, console, engine_of, print_json, print_table
 from orchestrator.cli_explain import waiting_lines
 
 

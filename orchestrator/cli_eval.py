@@ -15,8 +15,8 @@ from rich.text import Text
 
 from dialogs import load_script
 from dialogs.evaluation import Evaluation, Hear, evaluate, load_corpus, typed
-from orchestrator.cli_common import console, print_json
-from orchestrator.cli_script import FileArg, JsonOpt, VarOpt, parse_vars, script_app
+from orchestrator.cli_common import JsonOpt, console, print_json
+from orchestrator.cli_script import FileArg, VarOpt, parse_vars, script_app
 
 WIDTH = 80
 

@@ -12,6 +12,7 @@ from campaigns import lead_card, leads
 from campaigns.callbacks import local_label
 from campaigns.policy import zone
 from orchestrator.cli_common import (
+    JsonOpt,
     UserError,
     campaign_id_in,
     console,
@@ -21,7 +22,6 @@ from orchestrator.cli_common import (
     settings_of,
 )
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 CampaignOpt = Annotated[str | None, typer.Option(help="Only this campaign.")]
 leads_app = typer.Typer(help="The tele-sales lead queue.", no_args_is_help=True)
 

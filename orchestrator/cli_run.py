@@ -24,6 +24,7 @@ from orchestrator.cards import card_rows
 from orchestrator.cli_calls import calls_app, find_call, open_private
 from orchestrator.cli_campaigns import campaign_app
 from orchestrator.cli_common import (
+    JsonOpt,
     UserError,
     campaign_id_in,
     console,
@@ -38,8 +39,6 @@ from orchestrator.cli_leads import leads_app
 from orchestrator.cli_live import live_table
 from orchestrator.dialer import RunStats
 from orchestrator.running import RunRequest, run_campaign
-
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
 def _progress_table(s: RunStats) -> Table:

@@ -27,7 +27,7 @@ from dialogs import (
     load_script,
 )
 from dialogs.messages import Command
-from orchestrator.cli_common import UserError, console, print_json, print_table
+from orchestrator.cli_common import JsonOpt, UserError, console, print_json, print_table
 
 script_app = typer.Typer(help="Check, try and run dialog scripts.", no_args_is_help=True)
 
@@ -36,7 +36,6 @@ VarOpt = Annotated[
     list[str] | None,
     typer.Option("--var", help="A contact variable, name=value (repeatable)."),
 ]
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 
 
 def out(markup: str) -> None:

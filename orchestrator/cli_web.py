@@ -9,6 +9,7 @@ import typer
 
 from campaigns.accounts import ROLES, add_user, check_new_account, list_users, set_active
 from orchestrator.cli_common import (
+    JsonOpt,
     UserError,
     console,
     engine_of,
@@ -17,7 +18,6 @@ from orchestrator.cli_common import (
     settings_of,
 )
 
-JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
 users_app = typer.Typer(help="Web console accounts (manager, agent, qa).", no_args_is_help=True)
 
 
