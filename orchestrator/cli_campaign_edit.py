@@ -5,22 +5,18 @@ from __future__ import annotations
 from typing import Annotated
 
 import typer
-from rich.text import Text
 
 from campaigns import repo
 from campaigns.campaign_edit import CampaignChanges, apply_edit, plan_edit, set_archived
 from campaigns.db import session
 from campaigns.models import Campaign
-from campaigns.policy import make_windows, night_hours
 from orchestrator.campaign_model import campaign_model
 from orchestrator.campaign_script import campaign_script
-from orchestrator.cli_campaigns import campaign_app, campaign_dict
+from orchestrator.cli_campaigns import campaign_app, campaign_dict, night_window, warn_night
 from orchestrator.cli_common import (
     JsonOpt,
-    UserError,
     console,
     engine_of,
-    err_console,
     print_json,
     settings_of,
 )
@@ -72,21 +68,12 @@ def edit(
         values, spec = plan_edit(c, changes)
         night = None
         if "windows" in values:
-            night = night_hours(make_windows(spec.window, spec.days))
-            if night is not None and not allow_night:
-                raise UserError(
-                    f"the window {night} reaches into the night (21:00-08:00 local time), when "
-                    "Korean, Chinese and US rules forbid marketing calls; give a daytime "
-                    "--window, or --allow-night if every customer consented to night calls"
-                )
+            night = night_window(spec.window, spec.days, allow_night)
         if values.get("asr_model"):
             language = campaign_script(c).language
             campaign_model(values["asr_model"], language, settings_of(ctx).models_dir, name)
         changed = apply_edit(s, c, values)
-    if night is not None:
-        err_console.print(Text.assemble(
-            ("WARNING:", "bold red"), f" campaign {name} calls at night ({night}); "
-            "--allow-night was given: make sure every customer consented"))  # fmt: skip
+    warn_night(name, night)
     if as_json:
         print_json({**campaign_dict(c), "changed": changed})
     elif changed:

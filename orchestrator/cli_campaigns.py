@@ -134,13 +134,7 @@ def create(
         number_caps=_caps_with_preset(given_caps, preset),
     )
     repo.validate_spec(spec)
-    night = night_hours(make_windows(spec.window, spec.days))
-    if night is not None and not allow_night:
-        raise UserError(
-            f"the window {night} reaches into the night (21:00-08:00 local time), when Korean, "
-            "Chinese and US rules forbid marketing calls; give a daytime --window, or "
-            "--allow-night if every customer consented to night calls"
-        )
+    night = night_window(spec.window, spec.days, allow_night)
     # A script that does not load, or whose language nothing installed can hear, is refused now,
     # not at the first answered call.
     # The file is read once: the campaign keeps that text (and its absolute path), so `run`
@@ -155,10 +149,7 @@ def create(
         c = store_script(s, c, source.path, source.text)
         if model:
             c = repo.set_model(s, c, model)
-    if night is not None:
-        err_console.print(Text.assemble(
-            ("WARNING:", "bold red"), f" campaign {c.name} calls at night ({night}); "
-            "--allow-night was given: make sure every customer consented"))  # fmt: skip
+    warn_night(c.name, night)
     if as_json:
         print_json(campaign_dict(c))
         return
@@ -167,6 +158,27 @@ def create(
     if preset is not None:
         console.print(f"{preset.rule}: calls {_windows_text(c.windows)} {c.time_zone}; "
                       f"{_caps_text(c)}", markup=False)  # fmt: skip
+
+
+def night_window(window: str, days: str, allow_night: bool) -> str | None:
+    """The first range of `window` on `days` reaching into the night (21:00-08:00 local), or
+    None; refused in one line unless `allow_night` (`campaign create` and `campaign edit`)."""
+    night = night_hours(make_windows(window, days))
+    if night is not None and not allow_night:
+        raise UserError(
+            f"the window {night} reaches into the night (21:00-08:00 local time), when Korean, "
+            "Chinese and US rules forbid marketing calls; give a daytime --window, or "
+            "--allow-night if every customer consented to night calls"
+        )
+    return night
+
+
+def warn_night(name: str, night: str | None) -> None:
+    """The warning a night window accepted with --allow-night leaves on stderr."""
+    if night is not None:
+        err_console.print(Text.assemble(
+            ("WARNING:", "bold red"), f" campaign {name} calls at night ({night}); "
+            "--allow-night was given: make sure every customer consented"))  # fmt: skip
 
 
 def _caps_with_preset(given: NumberCaps, preset: RegionPreset | None) -> NumberCaps:
