@@ -53,6 +53,17 @@ def normalise(text: str) -> str:
     return "".join(kept)
 
 
+def edit_distance(a: str, b: str) -> int:
+    """Levenshtein distance in characters: the numerator of a character error rate (CER) of
+    `normalise`d reference and hearing."""
+    row = list(range(len(b) + 1))
+    for i, ca in enumerate(a, 1):
+        prev, row[0] = row[0], i
+        for j, cb in enumerate(b, 1):
+            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
+    return row[-1]
+
+
 def judge(segments: list[Segment], audio_s: float, speech_s: float,
           initial_prompt: str) -> Verdict:
     """Keep or drop the text of one utterance (`speech_s`: seconds of it that were speech)."""

@@ -19,20 +19,11 @@ import anyio
 
 from asr_models import Pcm, load_recogniser, resolve, transcribe_pcm
 from asr_models.phoneline import through_line
-from asr_models.whisper_guard import normalise
+from asr_models.whisper_guard import edit_distance, normalise
 from dialogs import load_script
 from dialogs.tts import PromptCache, Voice, default_engines
 
 VALUES = {"name": "王伟", "bank": "华信银行", "product": "定期存款", "rate": "年化3.2%"}
-
-
-def edits(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
 
 
 def install_whisper() -> Path:
@@ -63,7 +54,7 @@ async def main(home: Path) -> None:
             prompt = await cache.get(voices[name].spec(text))
             heard = (await transcribe_pcm(asr, through_line(Pcm(prompt.pcm, 8000)))).text
             want, got = normalise(text), normalise(heard)
-            e = edits(want, got)
+            e = edit_distance(want, got)
             wrong, total = wrong + e, total + len(want)
             worst.append((e / max(1, len(want)), text, heard))
         worst.sort(reverse=True)

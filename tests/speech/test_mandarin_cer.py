@@ -20,7 +20,7 @@ import pytest
 
 from asr_models import Pcm, transcribe_pcm
 from asr_models.phoneline import through_line
-from asr_models.whisper_guard import normalise
+from asr_models.whisper_guard import edit_distance, normalise
 from dialogs import load_script
 from dialogs.script import render_template
 from dialogs.tts import PromptCache, default_engines
@@ -29,15 +29,6 @@ from tests.whisper_model import whisper_engine, whisper_models_dir
 
 pytestmark = pytest.mark.slow
 MAX_CER = 0.15
-
-
-def edit_distance(a: str, b: str) -> int:
-    row = list(range(len(b) + 1))
-    for i, ca in enumerate(a, 1):
-        prev, row[0] = row[0], i
-        for j, cb in enumerate(b, 1):
-            prev, row[j] = row[j], min(row[j] + 1, row[j - 1] + 1, prev + (ca != cb))
-    return row[-1]
 
 
 def test_edit_distance() -> None:
