@@ -112,8 +112,13 @@ class PromptCache:
         return self.directory / key[:2] / f"{key}.wav"
 
     def is_cached(self, spec: PromptSpec) -> bool:
-        """The prompt is on disk, whole (a get() would not synthesise)."""
-        return self._load(spec) is not None
+        """The prompt is on disk, whole (a get() would not synthesise). Reads the header only, as
+        `_load` decides: the dialer asks this of every prompt of every contact it claims."""
+        try:
+            with wave.open(str(self.path_of(spec)), "rb") as f:
+                return _usable(f, spec)
+        except (OSError, wave.Error, EOFError):
+            return False
 
     async def get(self, spec: PromptSpec) -> Prompt:
         """The prompt from disk, or synthesised now and stored (templated prompts too)."""
@@ -154,7 +159,7 @@ class PromptCache:
         path = self.path_of(spec)
         try:
             with wave.open(str(path), "rb") as f:
-                if f.getframerate() != spec.sample_rate or f.getsampwidth() != 2:
+                if not _usable(f, spec):
                     return None
                 return Prompt(spec, f.readframes(f.getnframes()), path, cached=True)
         except (OSError, wave.Error, EOFError):
@@ -213,3 +218,7 @@ def convert(audio: Audio, sample_rate: int) -> bytes:
     samples = np.frombuffer(audio.pcm, dtype="<i2")
     return np.asarray(soxr.resample(samples, audio.sample_rate, sample_rate), dtype="<i2").tobytes()
 
+
+def _usable(f: wave.Wave_read, spec: PromptSpec) -> bool:
+    """A stored prompt in the format `spec` asks for (else it is synthesised again)."""
+    return f.getframerate() == spec.sample_rate and f.getsampwidth() == 2
