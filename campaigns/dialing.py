@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from campaigns.db import write_connection
 from campaigns.errors import AlreadyRecorded, NotFound
 from campaigns.models import Attempt, Campaign, Contact, DncEntry
-from campaigns.number_caps import campaign_caps, hold_capped
+from campaigns.number_caps import caps_for, hold_capped
 from campaigns.policy import (
     CallingPolicy,
     ContactProgress,
@@ -282,8 +282,7 @@ def claim(
         if not zones or n <= 0:
             return []
         rows = _due_rows(conn, campaign_id, zones, now, n, lock=True)
-        limits = (caps or NumberCaps()).stricter(campaign_caps(campaign))
-        rows = hold_capped(conn, limits, rows, now)
+        rows = hold_capped(conn, caps_for(campaign, caps), rows, now)
         claims = [
             Claim(
                 attempt_id=str(uuid.uuid4()),

@@ -22,7 +22,7 @@ from sqlalchemy.engine import Connection, Engine
 from campaigns.db import write_connection
 from campaigns.dialing import Claim, campaign_row
 from campaigns.models import Attempt, Contact, DncEntry
-from campaigns.number_caps import IN_CALL, campaign_caps, dialled_times, held_until, lock_numbers
+from campaigns.number_caps import caps_for, dialled_times, held_until, hold_kind, lock_numbers
 from campaigns.policy import CallingPolicy, NumberCaps, is_open, next_open, zone
 from campaigns.repo import policy_of
 
@@ -66,7 +66,7 @@ def admit(
     with write_connection(engine) as conn, conn.begin():
         campaign = campaign_row(conn, claims[0].campaign_id)
         policy = policy_of(campaign)
-        limits = (caps or NumberCaps()).stricter(campaign_caps(campaign))
+        limits = caps_for(campaign, caps)
         for c in claims:
             refusal = _check(conn, campaign.status, policy, limits, c, now)
             if refusal is None:
@@ -115,8 +115,7 @@ def _caps(
     held = held_until(c.phone, caps, times, live, now)
     if held is None:
         return None
-    kind = "in call" if held[1] == IN_CALL else "number cap"
-    return Refusal(c, kind, held[1], next_open(policy, held[0], c.time_zone))
+    return Refusal(c, hold_kind(held[1]), held[1], next_open(policy, held[0], c.time_zone))
 
 
 def _let_go(conn: Connection, c: Claim, now: datetime, lease: timedelta) -> None:

@@ -30,6 +30,17 @@ def campaign_caps(campaign: Campaign) -> NumberCaps:
                       campaign.number_max_per_day)  # fmt: skip
 
 
+def caps_for(campaign: Campaign, caps: NumberCaps | None) -> NumberCaps:
+    """The limits a number is held to in this campaign: the settings' and the campaign's own,
+    the stricter of each."""
+    return (caps or NumberCaps()).stricter(campaign_caps(campaign))
+
+
+def hold_kind(reason: str) -> str:
+    """The short kind of a `held_until` reason, for counting (`hold_reason`, a refusal's kind)."""
+    return "in call" if reason == IN_CALL else "number cap"
+
+
 def lock_numbers(conn: Connection, phones: Iterable[str]) -> None:
     """On PostgreSQL, serialise the checks of one number across workers and campaigns until the
     transaction ends (SQLite's BEGIN IMMEDIATE already serialises every writer)."""
@@ -88,7 +99,6 @@ def hold_capped(conn: Connection, caps: NumberCaps, rows: list[Any], now: dateti
         if held is None:
             keep.append(r)
             continue
-        reason = "in call" if held[1] == IN_CALL else "number cap"
         conn.execute(sa.update(C).where(C.c.id == r.id)
-                     .values(next_attempt_at=held[0], hold_reason=reason))  # fmt: skip
+                     .values(next_attempt_at=held[0], hold_reason=hold_kind(held[1])))  # fmt: skip
     return keep
