@@ -78,8 +78,9 @@ def add_dnc_rows(
             # ON CONFLICT DO NOTHING: a concurrent writer listing the same number is not an error.
             insert = _insert_ignore(conn, dnc)
             rows = [{"phone": p, "reason": reason, "source": source, "added_at": now} for p in new]
-            result = conn.execute(insert.returning(dnc.c.phone), rows) if _returns(conn) else None
-            listed_now = (sorted(set(result.scalars())) if result is not None else new)
+            # RETURNING (PostgreSQL and SQLite both) names the rows that went in: only those are
+            # audited, not a number a concurrent writer listed first.
+            listed_now = sorted(set(conn.execute(insert.returning(dnc.c.phone), rows).scalars()))
             if listed_now:
                 conn.execute(sa.insert(audit), [
                     {"phone": p, "action": "add", "reason": reason, "source": source, "by": by,
@@ -96,11 +97,6 @@ def add_dnc_rows(
             .values(queued=False)
         )
     return added
-
-
-def _returns(conn: sa.Connection) -> bool:
-    """Whether INSERT ... ON CONFLICT DO NOTHING RETURNING says which rows went in."""
-    return conn.dialect.name in ("postgresql", "sqlite")
 
 
 def _insert_ignore(conn: sa.Connection, table: sa.Table) -> sa.Insert:
