@@ -61,12 +61,17 @@ def add_noise(pcm: Pcm, snr_db: float, kind: Noise = "white", seed: int = 0) -> 
     return _pcm(x + noise, pcm.rate)
 
 
-def through_line(pcm: Pcm) -> Pcm:
-    """`pcm` as it arrives over a G.711 telephone call: 8 kHz, 300-3400 Hz, mu-law."""
+def _telephone_band(pcm: Pcm) -> np.ndarray:
+    """`pcm` as floats at 8 kHz, band-limited to 300-3400 Hz: what every line does first."""
     x = _floats(pcm)
     if pcm.rate != TELEPHONY_RATE:
         x = soxr.resample(x, pcm.rate, TELEPHONY_RATE)
-    return _pcm(_mulaw(_band(np.asarray(x), TELEPHONY_RATE)), TELEPHONY_RATE)
+    return _band(np.asarray(x), TELEPHONY_RATE)
+
+
+def through_line(pcm: Pcm) -> Pcm:
+    """`pcm` as it arrives over a G.711 telephone call: 8 kHz, 300-3400 Hz, mu-law."""
+    return _pcm(_mulaw(_telephone_band(pcm)), TELEPHONY_RATE)
 
 
 # ---- G.711 as the ITU tables (Asterisk's codecs): exact mu-law and A-law codes ----------------
@@ -129,10 +134,7 @@ class Line:
     def carry(self, pcm: Pcm, seed: int = 0) -> Pcm:
         """`pcm` as the far end hears it."""
         encode, decode = CODECS[self.codec]
-        x = _floats(pcm)
-        if pcm.rate != TELEPHONY_RATE:
-            x = soxr.resample(x, pcm.rate, TELEPHONY_RATE)
-        band = np.clip(_band(np.asarray(x), TELEPHONY_RATE) * 32768.0, -32768, 32767)
+        band = np.clip(_telephone_band(pcm) * 32768.0, -32768, 32767)
         heard = decode(encode(band.astype(np.int16))).astype(np.float64)
         if self.snr_db is not None and heard.size:
             power = float(np.mean(heard**2))
