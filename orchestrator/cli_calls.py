@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
-from datetime import UTC, date, datetime, timedelta
+from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
@@ -13,7 +13,6 @@ import typer
 
 from campaigns import audit, qa, qa_marks
 from campaigns.db import session
-from campaigns.policy import zone
 from campaigns.repo import REGION_ZONES, get_campaign, list_campaigns
 from campaigns.search import CallFilter, check_filter, search_calls
 from orchestrator.cli_common import (
@@ -22,6 +21,7 @@ from orchestrator.cli_common import (
     campaign_id_in,
     console,
     engine_of,
+    local_moment,
     print_json,
     print_table,
     settings_of,
@@ -39,16 +39,14 @@ def parse_when(text: str | None, tz: str, end_of_day: bool = False) -> datetime 
     means the end of that day, so `--since 2026-03-01 --until 2026-03-31` is all of March."""
     if text is None:
         return None
-    try:
-        if len(text.strip()) == 10:
+    bad = f"{text!r} is not a date or time: use e.g. 2026-03-04 or 2026-03-04T09:30"
+    if len(text.strip()) == 10:
+        try:
             day = date.fromisoformat(text.strip()) + timedelta(days=1 if end_of_day else 0)
-            moment = datetime.combine(day, datetime.min.time())
-        else:
-            moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise UserError(f"{text!r} is not a date or time: use e.g. 2026-03-04 or "
-                        "2026-03-04T09:30") from exc  # fmt: skip
-    return (moment if moment.tzinfo else moment.replace(tzinfo=zone(tz))).astimezone(UTC)
+        except ValueError as exc:
+            raise UserError(bad) from exc
+        text = datetime.combine(day, datetime.min.time()).isoformat()
+    return local_moment(text, tz, bad)
 
 
 def _script_intents(ctx: typer.Context, campaign_id: int | None) -> set[str]:

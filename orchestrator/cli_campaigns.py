@@ -21,7 +21,6 @@ from campaigns.policy import (
     NumberCaps,
     make_windows,
     night_hours,
-    zone,
 )
 from campaigns.regions import RegionPreset, preset_for
 from campaigns.script_store import short_version, store_script
@@ -33,6 +32,7 @@ from orchestrator.cli_common import (
     console,
     engine_of,
     err_console,
+    local_moment,
     print_json,
     print_table,
     settings_of,
@@ -272,13 +272,8 @@ def _parse_at(at: str | None, default_tz: str) -> datetime:
     """An ISO 8601 moment; without an offset it is read in the campaign's own time zone."""
     if at is None:
         return datetime.now(UTC)
-    try:
-        moment = datetime.fromisoformat(at)
-    except ValueError as exc:
-        raise UserError(f"--at {at!r} is not ISO 8601, e.g. 2026-03-04T10:00:00+09:00") from exc
-    if moment.tzinfo is None:
-        moment = moment.replace(tzinfo=zone(default_tz))
-    return moment.astimezone(UTC)
+    return local_moment(at, default_tz, f"--at {at!r} is not ISO 8601, e.g. "
+                        "2026-03-04T10:00:00+09:00")  # fmt: skip
 
 
 def _setting_text(key: str, value: Any) -> Any:

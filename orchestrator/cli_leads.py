@@ -3,20 +3,19 @@ and the manager's view of it (list, assign). `leads push` lives in cli_run.py.""
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated, Any
 
 import typer
 
 from campaigns import lead_card, leads
 from campaigns.callbacks import local_label
-from campaigns.policy import zone
 from orchestrator.cli_common import (
     JsonOpt,
-    UserError,
     campaign_id_in,
     console,
     engine_of,
+    local_moment,
     print_json,
     print_table,
     settings_of,
@@ -113,12 +112,8 @@ def _parse_moment(text: str | None, tz: str) -> datetime | None:
     """ISO 8601; without an offset it is read in `tz` (the customer's zone)."""
     if text is None:
         return None
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        hint = "e.g. 2026-03-05T15:00 (the customer's time)"
-        raise UserError(f"{text!r} is not ISO 8601, {hint}") from exc
-    return (moment if moment.tzinfo else moment.replace(tzinfo=zone(tz))).astimezone(UTC)
+    hint = "e.g. 2026-03-05T15:00 (the customer's time)"
+    return local_moment(text, tz, f"{text!r} is not ISO 8601, {hint}")
 
 
 @leads_app.command("done")
