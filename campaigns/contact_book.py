@@ -48,10 +48,6 @@ class ContactQuery:
         return not any((self.text, self.phone, self.name, self.customer_id, self.status))
 
 
-def _like(text: str) -> str:
-    return "%" + text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_") + "%"
-
-
 def _conditions(q: ContactQuery) -> list[Any]:
     where: list[Any] = []
     if q.campaign_id is not None:
@@ -63,17 +59,17 @@ def _conditions(q: ContactQuery) -> list[Any]:
     if q.phone is not None:
         where.append(C.c.phone == q.phone)
     if q.name:
-        where.append(C.c.name.ilike(_like(q.name), escape="\\"))
+        where.append(C.c.name.icontains(q.name, autoescape=True))
     if q.customer_id:
         where.append(C.c.customer_id == q.customer_id)
     if q.text:
         text = q.text.strip()
-        anyof = [C.c.name.ilike(_like(text), escape="\\"), C.c.customer_id == text]
+        anyof = [C.c.name.icontains(text, autoescape=True), C.c.customer_id == text]
         digits = re.sub(r"\D", "", text)
         if q.text_phone is not None:
             anyof.append(C.c.phone == q.text_phone)
         elif len(digits) >= 4 and re.fullmatch(r"[\d\s()+\-.]+", text):
-            anyof.append(C.c.phone.like(_like(digits), escape="\\"))  # part of a number
+            anyof.append(C.c.phone.contains(digits, autoescape=True))  # part of a number
         where.append(sa.or_(*anyof))
     return where
 
