@@ -13,9 +13,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from campaigns.db import write_connection
-from campaigns.errors import InvalidInput, NotFound
+from campaigns.errors import InvalidInput
 from campaigns.models import Attempt, PlaybackAudit
-from campaigns.qa import row_dict
+from campaigns.qa import require_call, row_dict
 from campaigns.repo import utcnow
 
 A = Attempt.__table__  # type: ignore[attr-defined]  # sqlmodel declares __table__ untyped
@@ -27,8 +27,7 @@ def record_playback(engine: Engine, user: str, call_id: str, at: datetime | None
     if not user.strip():
         raise InvalidInput("a playback is logged with the user who listened")
     with write_connection(engine) as conn, conn.begin():
-        if conn.execute(sa.select(A.c.id).where(A.c.id == call_id)).first() is None:
-            raise NotFound(f"no call {call_id}; `outreach calls list` shows the calls")
+        require_call(conn, call_id)
         values = {"user": user.strip(), "attempt_id": call_id, "at": at or utcnow()}
         return int(conn.execute(sa.insert(P).values(**values).returning(P.c.id)).scalar_one())
 

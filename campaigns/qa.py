@@ -71,6 +71,16 @@ def call_intents(conn: sa.Connection, ids: list[str]) -> dict[str, list[str]]:
     return intents
 
 
+def no_call(attempt_id: str) -> NotFound:
+    return NotFound(f"no call {attempt_id}; `outreach calls list` shows the calls")
+
+
+def require_call(conn: sa.Connection, attempt_id: str) -> None:
+    """NotFound (saying where to look) unless the call is stored."""
+    if conn.execute(sa.select(A.c.id).where(A.c.id == attempt_id)).first() is None:
+        raise no_call(attempt_id)
+
+
 def show_call(engine: Engine, attempt_id: str) -> dict[str, Any]:
     """One call with its transcript (times, confidence, intents), score breakdown and recording."""
     with engine.connect() as conn:
@@ -86,7 +96,7 @@ def show_call(engine: Engine, attempt_id: str) -> dict[str, Any]:
             .first()
         )
         if row is None:
-            raise NotFound(f"no call {attempt_id}; `outreach calls list` shows the calls")
+            raise no_call(attempt_id)
         call = row_dict(row)
         turns = conn.execute(
             sa.select(T).where(T.c.attempt_id == attempt_id).order_by(T.c.seq)

@@ -14,9 +14,9 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from campaigns.db import write_connection
-from campaigns.errors import InvalidInput, NotFound
+from campaigns.errors import InvalidInput
 from campaigns.models import Attempt, QaMark
-from campaigns.qa import row_dict
+from campaigns.qa import require_call, row_dict
 from campaigns.repo import utcnow
 
 A = Attempt.__table__  # type: ignore[attr-defined]  # sqlmodel declares __table__ untyped
@@ -68,8 +68,7 @@ def mark_call(
         "created_at": now or utcnow(),
     }
     with write_connection(engine) as conn, conn.begin():
-        if conn.execute(sa.select(A.c.id).where(A.c.id == attempt_id)).first() is None:
-            raise NotFound(f"no call {attempt_id}; `outreach calls list` shows the calls")
+        require_call(conn, attempt_id)
         mark_id = conn.execute(sa.insert(M).values(**values).returning(M.c.id)).scalar_one()
         return _shape(conn.execute(sa.select(M).where(M.c.id == mark_id)).mappings().one())
 
