@@ -67,7 +67,11 @@ async def hear_pcm(engine: Recogniser, pcm: Pcm, grammar: Sequence[str] | None,
     spoken = [u.result for u in heard if u.result.text]
     if not spoken:
         return Hearing("", 0.0, False)
-    # Only a recogniser that decodes within the grammar (vosk) forces speech onto it; a free
-    # hearing (whisper) that is no phrase is just what was said.
-    forced = grammar if engine.streaming else None
-    return judge(join_results(spoken), forced, doubt_below, len(spoken))
+    return judge(join_results(spoken), forced_grammar(engine, grammar), doubt_below, len(spoken))
+
+
+def forced_grammar(engine: Recogniser, grammar: Sequence[str] | None) -> Sequence[str] | None:
+    """The grammar a hearing is judged against: only a recogniser that decodes within the
+    grammar (vosk) forces speech onto it; a free hearing (whisper) that is no phrase is just what
+    was said, not a doubt."""
+    return (grammar or None) if engine.streaming else None

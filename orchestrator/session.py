@@ -18,7 +18,7 @@ from anyio.streams.memory import MemoryObjectReceiveStream, MemoryObjectSendStre
 
 from asr_models import Recogniser, SpeechStarted, TurnConfig, TurnListener
 from asr_models import Utterance as Heard
-from asr_models.hearing import judge
+from asr_models.hearing import forced_grammar, judge
 from campaigns.calls import TurnRecord
 from dialogs import (
     Command,
@@ -330,11 +330,9 @@ class CallSession:
 
     def _heard(self, utt: Heard) -> list[Command]:
         # Judged as `script run --audio` judges it: a doubtful hearing gets costly outcomes
-        # confirmed by the engine instead of taken (asr_models.hearing). Only a recogniser that
-        # decodes within the grammar (vosk) forces speech onto it; a free hearing (whisper) that
-        # is no phrase is just what was said.
-        forced = self._grammar or None if self.svc.asr.streaming else None
-        hearing = judge(utt.result, forced, self.svc.script.model.defaults.confirm_below)
+        # confirmed by the engine instead of taken (asr_models.hearing).
+        hearing = judge(utt.result, forced_grammar(self.svc.asr, self._grammar),
+                        self.svc.script.model.defaults.confirm_below)
         # The caller also waits for the final decode (Whisper decodes the whole utterance now).
         eot = max(0.0, utt.decided_at - utt.speech_end) + utt.decode_s * self.clock.speed
         self._pending_reply = (eot, self.clock.now())
