@@ -7,7 +7,8 @@ voice for prompts and customers; Korean (the baseline) the ko script, vosk in gr
 webrtcvad, espeak-ng. Latency: from the end of the caller's speech to the robot's first reply
 frame. A level is sustained when every call ends in a transfer (the persona's outcome) and the
 reply p95 is under 1500 ms (Whisper decodes after the caller stops; no streaming model exists).
-Offered = N calls started at once (channels = N); peak = most calls in flight, sampled.
+Offered = N calls started at once (channels = N); peak = most calls in flight, read from the
+run's own count at every dial pass and call end (the live display's progress hook).
 Note: the simulated customers (their VAD and speech) run in this same process and share its CPU.
 
 Run: .venv/bin/python bench/bench_mandarin_calls.py [--levels 1,2,4,6] [--korean-levels 1,2,4,6]
@@ -30,6 +31,7 @@ from asr_models.whisper_model import WHISPER_BASE, install_packaged
 from campaigns.db import open_database, session
 from campaigns.models import Contact
 from campaigns.repo import CampaignSpec, create_campaign
+from orchestrator.dialer import RunStats
 from orchestrator.running import RunRequest, run_campaign
 from orchestrator.settings import load_settings
 
@@ -71,7 +73,14 @@ def level(lang: Lang, n: int, base: Path) -> dict[str, float]:
             for i in range(n)])  # fmt: skip
     for shared in ("prompts", "models"):  # rendered / installed once, as on a running worker
         (home / shared).symlink_to(base / shared, target_is_directory=True)
-    request = RunRequest(settings, engine, "bench", "sim", True, 1.0, handle_signals=False)
+    peak = 0
+
+    def track(s: RunStats) -> None:
+        nonlocal peak
+        peak = max(peak, s.in_flight)
+
+    request = RunRequest(settings, engine, "bench", "sim", True, 1.0, handle_signals=False,
+                         on_progress=track)  # fmt: skip
     cpu, wall = time.process_time(), time.perf_counter()
     stats = anyio.run(run_campaign, request)
     elapsed = time.perf_counter() - wall
@@ -81,23 +90,24 @@ def level(lang: Lang, n: int, base: Path) -> dict[str, float]:
     return {"calls": n, "completed": stats.outcomes.get("transfer", 0), "replies": len(lat),
             "p50_ms": pct(lat, .5) * 1e3, "p95_ms": pct(lat, .95) * 1e3,
             "max_ms": max(lat, default=0) * 1e3, "cores_used": cores,
-            "peak": float(stats.peak_in_flight) if hasattr(stats, "peak_in_flight") else n}
+            "peak": peak}
 
 
 def run_levels(lang: Lang, levels: list[int], base: Path) -> int:
     print(f"\n{lang.name}: {lang.script}, `interested` customers")
-    cols = ("calls", 6), ("done", 6), ("replies", 9), ("p50 ms", 9), ("p95 ms", 9), ("max ms", 9)
+    cols = (("offered", 8), ("peak", 6), ("done", 6), ("replies", 9), ("p50 ms", 9),
+            ("p95 ms", 9), ("max ms", 9))
     print("".join(f"{c:>{w}}" for c, w in cols) + f"{'cores':>7}")
     sustained = 0
     for n in levels:
         r = level(lang, n, base)
-        ok = r["p95_ms"] < P95_LIMIT_MS and r["completed"] == n
+        ok = r["p95_ms"] < P95_LIMIT_MS and r["completed"] == n and r["peak"] == n
         sustained = n if ok else sustained
-        print(f"{n:>6}{r['completed']:>6.0f}{r['replies']:>9.0f}{r['p50_ms']:>9.0f}"
+        print(f"{n:>8}{r['peak']:>6.0f}{r['completed']:>6.0f}{r['replies']:>9.0f}{r['p50_ms']:>9.0f}"
               f"{r['p95_ms']:>9.0f}{r['max_ms']:>9.0f}{r['cores_used']:>7.2f}"
               f"{'' if ok else '  <- not sustained'}")
     print(f"{lang.name}: sustained {sustained} calls at once "
-          f"(all transferred, reply p95 < {P95_LIMIT_MS:.0f} ms)")
+          f"(all in flight at once, all transferred, reply p95 < {P95_LIMIT_MS:.0f} ms)")
     return sustained
 
 
