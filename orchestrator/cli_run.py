@@ -1,4 +1,4 @@
-"""`outreach run`, the lead queue (`leads`), QA (`calls`), `campaign report` and `demo`."""
+"""`outreach run`, `leads push`, `calls show/export` and `campaign report`."""
 
 from __future__ import annotations
 
@@ -11,7 +11,6 @@ from typing import Annotated, Any
 import anyio
 import typer
 from rich.live import Live
-from rich.table import Table
 
 from campaigns import qa
 from campaigns.db import session
@@ -41,17 +40,13 @@ from orchestrator.dialer import RunStats
 from orchestrator.running import RunRequest, run_campaign
 
 
-def _progress_table(s: RunStats) -> Table:
-    return live_table(s)
-
-
 def run_with_display(request: RunRequest, as_json: bool) -> RunStats:
     if as_json:
         return anyio.run(run_campaign, request)
     with Live(console=console, refresh_per_second=4, transient=False) as live:
 
         def show(stats: RunStats) -> None:
-            live.update(_progress_table(stats))
+            live.update(live_table(stats))
 
         stats = anyio.run(run_campaign, request.with_progress(show))
     console.print()
@@ -118,10 +113,6 @@ def run(
     if stats.dialled and after.groups:
         lines = waiting_lines(after, tz, datetime.now(UTC), campaign)
         console.print("still waiting: " + "\n".join(lines), markup=False, highlight=False)
-
-
-def _campaign_id(ctx: typer.Context, name: str | None) -> int | None:
-    return None if name is None else _campaign_id_in(engine_of(ctx), name)
 
 
 @leads_app.command("push")
@@ -191,7 +182,7 @@ def calls_export(
 ) -> None:
     """Every call of a campaign with its transcript, to CSV (one row per turn) or JSON Lines,
     created 0600 (it holds customers' numbers and words)."""
-    rows = qa.export_rows(engine_of(ctx), _campaign_id_in(engine_of(ctx), campaign))
+    rows = qa.export_rows(engine_of(ctx), campaign_id_in(engine_of(ctx), campaign))
     if out.suffix == ".jsonl":
         with open_private(out) as f:
             for r in rows:
@@ -226,7 +217,7 @@ def report(
     as_json: JsonOpt = False,
 ) -> None:
     """The funnel: contacts, dialled, answered, human, completed dialogs, intents, leads, rates."""
-    data = qa.funnel(engine_of(ctx), _campaign_id_in(engine_of(ctx), name))
+    data = qa.funnel(engine_of(ctx), campaign_id_in(engine_of(ctx), name))
     if chart is not None:
         write_chart(ctx, name, chart)
     if as_json:
@@ -262,9 +253,6 @@ def print_report(name: str, data: dict[str, Any]) -> None:
     print_table("Attempts by outcome", ["outcome", "attempts"],
                 sorted(data["attempts_by_outcome"].items()))  # fmt: skip
     print_table("Intents heard", ["intent", "turns"], sorted(data["intents"].items()))
-
-
-_campaign_id_in = campaign_id_in
 
 
 def register(app: typer.Typer) -> None:
