@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import os
+from collections.abc import Iterable
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TextIO
@@ -49,19 +50,24 @@ def parse_when(text: str | None, tz: str, end_of_day: bool = False) -> datetime 
     return local_moment(text, tz, bad)
 
 
-def _script_intents(ctx: typer.Context, campaign_id: int | None) -> set[str]:
-    """The intents the campaigns' scripts define (a script that no longer loads adds none)."""
+def script_intents(refs: Iterable[str]) -> set[str]:
+    """The intents the scripts `refs` define (a script that no longer loads adds none); what
+    `calls list --intent` and the QA page's intent filter accept."""
     from dialogs import DialogError, load_script
 
-    with session(engine_of(ctx)) as s:
-        camps = [get_campaign(s, campaign_id)] if campaign_id else list_campaigns(s)
     out: set[str] = set()
-    for ref in {c.script_ref for c in camps}:
+    for ref in set(refs):
         try:
             out |= set(load_script(ref).intents)
         except (DialogError, OSError):
             continue
     return out
+
+
+def _script_intents(ctx: typer.Context, campaign_id: int | None) -> set[str]:
+    with session(engine_of(ctx)) as s:
+        camps = [get_campaign(s, campaign_id)] if campaign_id else list_campaigns(s)
+    return script_intents(c.script_ref for c in camps)
 
 
 def _zone_of(ctx: typer.Context, campaign_id: int | None) -> str:

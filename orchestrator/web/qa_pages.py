@@ -21,7 +21,7 @@ from campaigns.lead_card import national
 from campaigns.repo import REGION_ZONES, get_campaign_by_name, list_campaigns
 from campaigns.script_store import short_version
 from campaigns.search import TIERS, CallFilter, check_filter, search_calls
-from orchestrator.cli_calls import parse_when, write_csv
+from orchestrator.cli_calls import parse_when, script_intents, write_csv
 from orchestrator.cli_common import UserError
 from orchestrator.web.security import checked_form, engine, require, run_db
 
@@ -32,18 +32,6 @@ PAGE_SIZE = 50
 # transcripts would otherwise be counted to the end on every search (docs/console.md).
 COUNT_CAP = 1_000
 EXPORT_MAX = 100_000
-
-
-def _script_intents(refs: set[str]) -> set[str]:
-    from dialogs import DialogError, load_script
-
-    out: set[str] = set()
-    for ref in refs:
-        try:
-            out |= set(load_script(ref).intents)
-        except (DialogError, OSError):
-            continue
-    return out
 
 
 def _number(args: Mapping[str, str], key: str, kind: type[int] | type[float]) -> Any:
@@ -79,7 +67,7 @@ def build_filter(db: Engine, args: Mapping[str, str], region: str = "KR") -> Cal
         tag=args.get("tag") or None, region=region,
     )  # fmt: skip
     refs = {camp.script_ref} if camp else {c.script_ref for c in campaigns.values()}
-    check_filter(db, f, _script_intents(refs) if f.intent else None)
+    check_filter(db, f, script_intents(refs) if f.intent else None)
     return f
 
 
