@@ -17,6 +17,7 @@ from sqlmodel import Session
 
 from campaigns.errors import InvalidInput
 from campaigns.models import Campaign
+from campaigns.number_caps import campaign_caps
 from campaigns.policy import (
     DAYS,
     NumberCaps,
@@ -83,8 +84,7 @@ def _spec(c: Campaign, ch: CampaignChanges, window_days: tuple[str, str] | None)
         name=c.name, script_ref=c.script_ref, region=c.region, time_zone=c.time_zone,
         excluded_dates=tuple(c.excluded_dates), max_channels=c.max_channels, cps=c.cps,
         max_attempts=c.max_attempts, max_per_day=c.max_per_day, transfer_queue=c.transfer_queue,
-        number_caps=NumberCaps(c.number_max_per_minute, c.number_max_per_hour,
-                               c.number_max_per_day),
+        number_caps=campaign_caps(c),
     )  # fmt: skip
     if window_days is not None:
         spec = replace(spec, window=window_days[0], days=window_days[1])
