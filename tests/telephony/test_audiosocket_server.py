@@ -144,7 +144,10 @@ async def test_silence_flows_when_nothing_plays_so_asterisk_keeps_the_call() -> 
         assert not peer.closed.is_set()
     assert all(pcm == bytes(FRAME) for _, pcm in audio)
     span = audio[-1][0] - audio[0][0]
-    assert abs(len(audio) - 1 - span / 0.02) <= 4  # one frame per 20 ms, never a backlog
+    assert len(audio) - 1 - span / 0.02 <= 4  # never more than one frame per 20 ms: no backlog
+    # Silence kept coming: no silent stretch near Asterisk's 2 s limit. (Fewer frames than the
+    # span allows is a late loop restarting its schedule, by design: not asserted.)
+    assert max(_paced([t for t, _ in audio]).gaps_ms()) < 1000
 
 
 def _paced(times: list[float]) -> FrameTiming:
@@ -167,9 +170,13 @@ async def test_play_is_paced_in_real_time_frames_without_bursts() -> None:
     times = [t for t, pcm in peer.audio() if any(pcm)]
     stats = _paced(times).summary()
     assert 17 <= stats.p50_ms <= 23
-    assert abs((times[-1] - times[0]) - 99 * 0.02) < 0.15  # no catching up, no drift
-    bursts = sum(1 for g in _paced(times).gaps_ms() if g < 5)
-    assert bursts <= 3, f"{bursts} frames arrived back to back: {stats}"
+    # Never faster than real time (a late loop only makes the span longer: not asserted).
+    assert (times[-1] - times[0]) > 99 * 0.02 - 0.15
+    # No burst: never more frames sent than a 20 ms clock allows beyond the pacer's catch-up
+    # after a late frame (counting gaps under 5 ms instead flaked on a loaded machine: each
+    # catch-up is a legitimate near-zero gap).
+    ahead = call.sent_timing.frames_ahead(0.02)
+    assert ahead <= _MAX_LAG_FRAMES + 1 + 0.1, f"{ahead:.1f} frames ahead: {stats}"
     sent = call.sent_timing.summary()
     assert 19 <= sent.p50_ms <= 21
 
