@@ -9,7 +9,6 @@ import typer
 
 from campaigns import dialing, repo
 from campaigns.db import session
-from campaigns.lead_card import national
 from campaigns.policy import zone
 from campaigns.waiting import waiting
 from orchestrator.cli_campaigns import _parse_at, campaign_app
@@ -61,7 +60,7 @@ def due(
     print_table(
         f"Due in {name} at {shown} {c.time_zone}: {len(out):,} of {total:,}",
         ["phone", "name", "local time", "time zone"],
-        [(national(o["phone"]), o["name"], o["local_time"][11:16], o["time_zone"]) for o in out],
+        [(o["phone"], o["name"], o["local_time"][11:16], o["time_zone"]) for o in out],
     )
     for line in waiting_lines(queue, c.time_zone, moment, name):
         console.print(line, markup=False, highlight=False)
