@@ -11,6 +11,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
+from typing import Any
 
 import sqlalchemy as sa
 from argon2 import PasswordHasher
@@ -123,14 +124,18 @@ def set_active(engine: Engine, name: str, active: bool) -> None:
 def authenticate(engine: Engine, name: str, password: str, now: datetime | None = None) -> User:
     """The user for a correct name and password; BadLogin or Throttled otherwise."""
     now = now or utcnow()
-    with write_connection(engine) as conn, conn.begin():
-        t = conn.execute(sa.select(LT).where(LT.c.name == name)).mappings().first()
-        if t and t["locked_until"] and t["locked_until"] > now:
-            raise _throttled(t["locked_until"], now)
+    # The password is checked (argon2, a quarter of a second here) before the write transaction:
+    # on SQLite that transaction locks out every other writer, the dialer's claims included.
+    with engine.connect() as conn:
+        _refuse_if_locked(conn, name, now)
         row = conn.execute(
             sa.select(U.c.role, U.c.password_hash).where(U.c.name == name, U.c.active.is_(True))
         ).first()
-        if row is not None and _verify(str(row[1]), password):
+    ok = row is not None and _verify(str(row[1]), password)
+    with write_connection(engine) as conn, conn.begin():
+        t = _refuse_if_locked(conn, name, now)  # again under the lock: a race may have locked it
+        if ok:
+            assert row is not None
             conn.execute(sa.delete(LT).where(LT.c.name == name))
             return User(name, str(row[0]))
         failures = (t["failures"] if t else 0) + 1
@@ -144,6 +149,14 @@ def authenticate(engine: Engine, name: str, password: str, now: datetime | None 
     if locked:
         raise _throttled(locked, now)
     raise BadLogin("wrong user name or password")
+
+
+def _refuse_if_locked(conn: sa.Connection, name: str, now: datetime) -> Any:
+    """The name's failure record (None if it has none); Throttled while it is locked."""
+    t = conn.execute(sa.select(LT).where(LT.c.name == name)).mappings().first()
+    if t and t["locked_until"] and t["locked_until"] > now:
+        raise _throttled(t["locked_until"], now)
+    return t
 
 
 def _verify(password_hash: str, password: str) -> bool:
