@@ -1,9 +1,9 @@
-"""`outreach campaign ...`: create, list, show, pause, resume, and who is due to be called."""
+"""`outreach campaign ...`: create, list, show, pause, resume (`due` is in cli_due, `edit` and
+`archive` in cli_campaign_edit)."""
 
 from __future__ import annotations
 
 import dataclasses
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -32,7 +32,6 @@ from orchestrator.cli_common import (
     console,
     engine_of,
     err_console,
-    local_moment,
     print_json,
     print_table,
     settings_of,
@@ -266,14 +265,6 @@ def pause(ctx: typer.Context, name: str) -> None:
 def resume(ctx: typer.Context, name: str) -> None:
     """Resume a paused campaign."""
     _set_status(ctx, name, "active")
-
-
-def _parse_at(at: str | None, default_tz: str) -> datetime:
-    """An ISO 8601 moment; without an offset it is read in the campaign's own time zone."""
-    if at is None:
-        return datetime.now(UTC)
-    return local_moment(at, default_tz, f"--at {at!r} is not ISO 8601, e.g. "
-                        "2026-03-04T10:00:00+09:00")  # fmt: skip
 
 
 def _setting_text(key: str, value: Any) -> Any:

@@ -3,6 +3,7 @@ wait (window, retry delay, caps, a call in progress) with when the next one open
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
 from typing import Annotated
 
 import typer
@@ -11,9 +12,24 @@ from campaigns import dialing, repo
 from campaigns.db import session
 from campaigns.policy import zone
 from campaigns.waiting import waiting
-from orchestrator.cli_campaigns import _parse_at, campaign_app
-from orchestrator.cli_common import JsonOpt, console, engine_of, print_json, print_table
+from orchestrator.cli_campaigns import campaign_app
+from orchestrator.cli_common import (
+    JsonOpt,
+    console,
+    engine_of,
+    local_moment,
+    print_json,
+    print_table,
+)
 from orchestrator.cli_explain import waiting_lines
+
+
+def _parse_at(at: str | None, default_tz: str) -> datetime:
+    """An ISO 8601 moment; without an offset it is read in the campaign's own time zone."""
+    if at is None:
+        return datetime.now(UTC)
+    return local_moment(at, default_tz, f"--at {at!r} is not ISO 8601, e.g. "
+                        "2026-03-04T10:00:00+09:00")  # fmt: skip
 
 
 @campaign_app.command("due")
