@@ -213,3 +213,28 @@ def test_everyday_answers_end_as_the_customer_meant(
         assert heard.intent == reply and engine.state == state  # answered, then asked again
     if outcome is None and reply is None:  # 관심 없지는 않아요: interested, on to the offer
         assert heard.intent in ("interested", "yes") and engine.state in ("offer", "qualify")
+
+
+# Cues that once came from single corpus sentences and fired on other everyday answers (review of
+# the typed work): a bare 거부 (refuse) blocked the number of someone declining the offer; 분 … 있다
+# (from 삼십 분 있다가요) and a bare 뒤/후 took questions as call-me-later; 처음 듣다 took "never
+# heard of it" as a wrong number.
+@pytest.mark.parametrize(
+    ("state", "text", "not_intent"),
+    [
+        ("offer", "그건 거부할게요", "opt_out"),
+        ("reason", "저는 거부합니다", "opt_out"),
+        ("reason", "상담해 줄 분 있어요?", "later"),
+        ("offer", "그 뒤에 어떻게 돼요?", "later"),
+        ("greeting", "처음 듣는 얘기네요", "no"),
+    ],
+)
+def test_a_cue_does_not_fire_on_answers_it_was_not_written_for(
+    state: str, text: str, not_intent: str
+) -> None:
+    engine = engine_at("ko-dormant-deposit", state)
+    commands = answer(engine, text)
+    heard = commands[0]
+    assert isinstance(heard, IntentRecognised)
+    assert heard.intent != not_intent, heard.rule
+    assert OptOut() not in commands and engine.outcome != "opt_out"
