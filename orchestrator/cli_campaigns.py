@@ -191,7 +191,7 @@ def _caps_with_preset(given: NumberCaps, preset: RegionPreset | None) -> NumberC
 
 def _caps_text(c: Campaign) -> str:
     caps = campaign_caps(c)
-    parts = [f"{n} a {name}" for _span, n, name in caps.spans()]
+    parts = [f"{n} {'an' if name == 'hour' else 'a'} {name}" for _span, n, name in caps.spans()]
     return "calls to one number (all campaigns): " + (", ".join(parts) or "no cap")
 
 

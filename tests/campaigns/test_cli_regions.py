@@ -26,6 +26,7 @@ def test_region_presets_set_hours_days_and_number_caps(db_url: str) -> None:
                          "--region", "CN")  # fmt: skip
     assert code == 0, out
     assert "21:00-09:00" in out and "Asia/Shanghai" in out and "5 a day" in out
+    assert "3 an hour" in out and "1 a minute" in out, out
     shown = json.loads(outreach(db_url, "campaign", "show", "cn", "--json")[1])
     assert shown["time_zone"] == "Asia/Shanghai"
     assert shown["windows"]["mon"] == [["09:00", "20:00"]] and "sun" not in shown["windows"]
