@@ -10,9 +10,10 @@ values (`check_filter`).
 
 from __future__ import annotations
 
+import csv
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Any
+from typing import Any, TextIO
 
 import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
@@ -33,6 +34,9 @@ S = CallSearch.__table__  # type: ignore[attr-defined]
 DIAL_OUTCOMES = ("answered", "busy", "no_answer", "congestion", "failed", "machine", "unknown",
                  "abandoned", "invalid", "expired")  # fmt: skip
 TIERS = ("hot", "warm", "cold", "do-not-call")
+CSV_FIELDS = ["id", "campaign", "phone", "started_at", "outcome", "dialog_outcome", "score",
+              "tier", "grade", "intents", "lowest_confidence", "qa_verdict", "qa_tags",
+              "qa_reviewer", "qa_comment", "recording_path"]  # fmt: skip
 # Backends where a transcript filter counts in the page query (a window) instead of a second
 # statement. Measured at 100,000 calls (docs/benchmarks.md): a win on SQLite; on PostgreSQL
 # it is 2x faster for rare matches but 3-5x slower when thousands match, so not there.
@@ -219,3 +223,14 @@ def _add_turn_facts(conn: Connection, rows: list[dict[str, Any]]) -> None:
     for r in rows:
         r["intents"] = intents.get(r["id"], [])
         r["lowest_confidence"] = lowest.get(r["id"])
+
+
+def write_csv(f: TextIO, rows: list[dict[str, Any]]) -> None:
+    """Search rows as CSV into `f`: `calls list --csv` and the console's download, one format."""
+    w = csv.DictWriter(f, CSV_FIELDS, extrasaction="ignore")
+    w.writeheader()
+    for r in rows:
+        mark = r["qa"] or {}
+        qa_cols = {f"qa_{k}": mark.get(k) for k in ("verdict", "reviewer", "comment")}
+        qa_cols["qa_tags"] = " ".join(mark.get("tags", []))
+        w.writerow({**r, "intents": " ".join(r["intents"]), **qa_cols})

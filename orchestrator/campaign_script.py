@@ -3,12 +3,17 @@ from a file at `campaign create`/`update-script`, loaded from the stored copy at
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterable
 from dataclasses import dataclass
+from functools import lru_cache
 from pathlib import Path
 
+from sqlmodel import Session
+
 from campaigns.models import Campaign
-from campaigns.script_store import short_version, version_of
-from dialogs import ScriptError, load_script
+from campaigns.script_store import script_versions, short_version, version_of
+from dialogs import DialogError, ScriptError, load_script
 from dialogs.checker import check_text
 from dialogs.script import Script, resolve_ref
 
@@ -66,3 +71,30 @@ def drift_warning(c: Campaign) -> str | None:
     return (f"script file changed since the campaign took its copy "
             f"({short_version(c.script_version)} → {short_version(version_of(text))}): run "
             f"`outreach campaign update-script {c.name}` to use it")  # fmt: skip
+
+
+@lru_cache(maxsize=64)
+def _intents_of_text(text: str, source: str) -> frozenset[str]:
+    try:
+        return frozenset(script_from_text(text, source).intents)
+    except DialogError:
+        return frozenset()  # a version the checks of today refuse adds none
+
+
+def campaign_intents(session: Session, campaigns: Iterable[Campaign]) -> set[str]:
+    """The intents the campaigns' calls could hear: those of every script version each campaign
+    stored (its calls ran one of them), never of the file on disk, which may have changed or
+    gone. A campaign from before copies were kept reads its file. What `calls list --intent`
+    and the console's intent filter accept."""
+    out: set[str] = set()
+    for c in campaigns:
+        assert c.id is not None
+        texts = {v.text: v.source_path or c.script_ref for v in script_versions(session, c.id)}
+        if c.script_text is not None:
+            texts.setdefault(c.script_text, c.script_path or c.script_ref)
+        if not texts:
+            with contextlib.suppress(DialogError, OSError):
+                out |= set(load_script(c.script_path or c.script_ref).intents)
+        for text, source in texts.items():
+            out |= _intents_of_text(text, source)
+    return out

@@ -3,10 +3,7 @@
 
 from __future__ import annotations
 
-import csv
 import os
-from collections.abc import Iterable
-from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Any, TextIO
 
@@ -14,15 +11,16 @@ import typer
 
 from campaigns import audit, qa, qa_marks
 from campaigns.db import session
+from campaigns.moments import parse_when
 from campaigns.repo import REGION_ZONES, get_campaign, list_campaigns
-from campaigns.search import CallFilter, check_filter, search_calls
+from campaigns.search import CallFilter, check_filter, search_calls, write_csv
+from orchestrator.campaign_script import campaign_intents
 from orchestrator.cli_common import (
     JsonOpt,
     UserError,
     campaign_id_in,
     console,
     engine_of,
-    local_moment,
     print_json,
     print_table,
     settings_of,
@@ -30,44 +28,12 @@ from orchestrator.cli_common import (
 
 calls_app = typer.Typer(help="Calls and transcripts, for QA.", no_args_is_help=True)
 audit_app = typer.Typer(help="Audit logs (recording playbacks).", no_args_is_help=True)
-CSV_FIELDS = ["id", "campaign", "phone", "started_at", "outcome", "dialog_outcome", "score",
-              "tier", "grade", "intents", "lowest_confidence", "qa_verdict", "qa_tags",
-              "qa_reviewer", "qa_comment", "recording_path"]  # fmt: skip
-
-
-def parse_when(text: str | None, tz: str, end_of_day: bool = False) -> datetime | None:
-    """ISO date or date-time; no offset: read in `tz`. A bare date given as an end (`--until`)
-    means the end of that day, so `--since 2026-03-01 --until 2026-03-31` is all of March."""
-    if text is None:
-        return None
-    bad = f"{text!r} is not a date or time: use e.g. 2026-03-04 or 2026-03-04T09:30"
-    if len(text.strip()) == 10:
-        try:
-            day = date.fromisoformat(text.strip()) + timedelta(days=1 if end_of_day else 0)
-        except ValueError as exc:
-            raise UserError(bad) from exc
-        text = datetime.combine(day, datetime.min.time()).isoformat()
-    return local_moment(text, tz, bad)
-
-
-def script_intents(refs: Iterable[str]) -> set[str]:
-    """The intents the scripts `refs` define (a script that no longer loads adds none); what
-    `calls list --intent` and the QA page's intent filter accept."""
-    from dialogs import DialogError, load_script
-
-    out: set[str] = set()
-    for ref in set(refs):
-        try:
-            out |= set(load_script(ref).intents)
-        except (DialogError, OSError):
-            continue
-    return out
 
 
 def _script_intents(ctx: typer.Context, campaign_id: int | None) -> set[str]:
     with session(engine_of(ctx)) as s:
         camps = [get_campaign(s, campaign_id)] if campaign_id else list_campaigns(s)
-    return script_intents(c.script_ref for c in camps)
+        return campaign_intents(s, camps)
 
 
 def _zone_of(ctx: typer.Context, campaign_id: int | None) -> str:
@@ -88,17 +54,6 @@ def write_csv_private(out: Path, rows: list[dict[str, Any]]) -> None:
     """The search as CSV (UTF-8 with BOM for Excel), created 0600: it holds customers' numbers."""
     with open_private(out, "utf-8-sig", "") as f:
         write_csv(f, rows)
-
-
-def write_csv(f: TextIO, rows: list[dict[str, Any]]) -> None:
-    """Search rows as CSV into `f` (also the web console's download)."""
-    w = csv.DictWriter(f, CSV_FIELDS, extrasaction="ignore")
-    w.writeheader()
-    for r in rows:
-        mark = r["qa"] or {}
-        qa_cols = {f"qa_{k}": mark.get(k) for k in ("verdict", "reviewer", "comment")}
-        qa_cols["qa_tags"] = " ".join(mark.get("tags", []))
-        w.writerow({**r, "intents": " ".join(r["intents"]), **qa_cols})
 
 
 Opt = typer.Option

@@ -5,7 +5,6 @@ from __future__ import annotations
 import json
 import sys
 from collections.abc import Iterable, Sequence
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any, NoReturn
 
@@ -17,7 +16,6 @@ from sqlalchemy.engine import Engine
 
 from campaigns.db import open_database
 from campaigns.lead_card import national
-from campaigns.policy import zone
 from orchestrator.settings import Settings, load_settings
 
 console = Console()
@@ -79,16 +77,6 @@ def campaign_id_in(engine: Engine, name: str) -> int:
         cid = get_campaign_by_name(s, name).id
     assert cid is not None
     return cid
-
-
-def local_moment(text: str, tz: str, bad: str) -> datetime:
-    """An ISO 8601 moment, in UTC; one without an offset is read in `tz` (the campaign's or the
-    customer's zone). Not ISO 8601: the one line `bad`."""
-    try:
-        moment = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise UserError(bad) from exc
-    return (moment if moment.tzinfo else moment.replace(tzinfo=zone(tz))).astimezone(UTC)
 
 
 def print_json(value: Any) -> None:

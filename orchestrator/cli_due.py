@@ -10,6 +10,7 @@ import typer
 
 from campaigns import dialing, repo
 from campaigns.db import session
+from campaigns.moments import local_moment
 from campaigns.policy import zone
 from campaigns.waiting import waiting
 from orchestrator.cli_campaigns import campaign_app
@@ -17,7 +18,6 @@ from orchestrator.cli_common import (
     JsonOpt,
     console,
     engine_of,
-    local_moment,
     print_json,
     print_table,
 )

@@ -10,12 +10,12 @@ import typer
 
 from campaigns import lead_card, leads
 from campaigns.callbacks import local_label
+from campaigns.moments import local_moment
 from orchestrator.cli_common import (
     JsonOpt,
     campaign_id_in,
     console,
     engine_of,
-    local_moment,
     print_json,
     print_table,
     settings_of,

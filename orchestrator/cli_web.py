@@ -98,7 +98,8 @@ def serve(
     try:
         app = create_app(engine_of(ctx), settings.web_secret.get_secret_value(),
                          secure_cookies=settings.web_secure_cookies,
-                         lead_lease=settings.lead_lease)  # fmt: skip
+                         lead_lease=settings.lead_lease,
+                         region=settings.default_region)  # fmt: skip
     except ConfigError as exc:
         raise UserError(str(exc)) from exc
     if not 0 < port < 65536:

@@ -118,10 +118,15 @@ async def _domain_error(request: Request, exc: Exception) -> Response:
 
 
 def create_app(
-    db: Engine, secret: str, secure_cookies: bool = False, lead_lease: timedelta = DEFAULT_LEASE
+    db: Engine,
+    secret: str,
+    secure_cookies: bool = False,
+    lead_lease: timedelta = DEFAULT_LEASE,
+    region: str = "KR",
 ) -> Starlette:
     """The console on `db`, its session cookies signed with `secret` (at least 32 characters);
-    a lead an agent takes is theirs for `lead_lease` unless they act on it."""
+    a lead an agent takes is theirs for `lead_lease` unless they act on it. `region` (the
+    settings' `default_region`) reads the phones and dates typed in a search with no campaign."""
     if len(secret) < 32:
         raise ConfigError(
             "the console needs a session secret of at least 32 characters: set OUTREACH_WEB_SECRET "
@@ -165,6 +170,7 @@ def create_app(
     )
     app.state.engine = db
     app.state.lead_lease = lead_lease
+    app.state.region = region.upper()
     app.state.snapshots = snapshots
     app.state.templates = templates()
     return app

@@ -16,13 +16,13 @@ from starlette.routing import Route
 
 from campaigns import qa, qa_marks
 from campaigns.db import session
-from campaigns.errors import CampaignError, NotFound
+from campaigns.errors import CampaignError, InvalidInput, NotFound
 from campaigns.lead_card import national
+from campaigns.moments import parse_when
 from campaigns.repo import REGION_ZONES, get_campaign_by_name, list_campaigns
 from campaigns.script_store import short_version
-from campaigns.search import TIERS, CallFilter, check_filter, search_calls
-from orchestrator.cli_calls import parse_when, script_intents, write_csv
-from orchestrator.cli_common import UserError
+from campaigns.search import TIERS, CallFilter, check_filter, search_calls, write_csv
+from orchestrator.campaign_script import campaign_intents
 from orchestrator.web.security import checked_form, engine, require, run_db
 
 REVIEWERS = ("qa", "manager")
@@ -41,19 +41,22 @@ def _number(args: Mapping[str, str], key: str, kind: type[int] | type[float]) ->
     try:
         return kind(text)
     except ValueError as exc:
-        raise UserError(f"{key.replace('_', ' ')} {text!r} is not a number") from exc
+        raise InvalidInput(f"{key.replace('_', ' ')} {text!r} is not a number") from exc
 
 
-def build_filter(db: Engine, args: Mapping[str, str], region: str = "KR") -> CallFilter:
-    """The search form's fields as a CallFilter, refused (one line) when a value cannot match."""
-    campaigns = {}
+def build_filter(db: Engine, args: Mapping[str, str], region: str) -> CallFilter:
+    """The search form's fields as a CallFilter, refused (one line) when a value cannot match.
+    Phones and dates are read in `region` (the home's, `default_region`) and its zone; with a
+    campaign chosen, dates in the campaign's zone."""
     with session(db) as s:
-        for c in list_campaigns(s):
-            campaigns[c.name] = c
-    name = args.get("campaign", "")
-    if name and name not in campaigns:
-        raise NotFound(f"no campaign named {name!r}")
-    camp = campaigns.get(name)
+        campaigns = {c.name: c for c in list_campaigns(s)}
+        name = args.get("campaign", "")
+        if name and name not in campaigns:
+            raise NotFound(f"no campaign named {name!r}")
+        camp = campaigns.get(name)
+        intents = None
+        if args.get("intent"):
+            intents = campaign_intents(s, [camp] if camp else campaigns.values())
     tz = camp.time_zone if camp else REGION_ZONES.get(region, "UTC")
     reviewed = {"yes": True, "no": False}.get(args.get("reviewed", ""))
     f = CallFilter(
@@ -66,13 +69,14 @@ def build_filter(db: Engine, args: Mapping[str, str], region: str = "KR") -> Cal
         text=args.get("text") or None, reviewed=reviewed, verdict=args.get("verdict") or None,
         tag=args.get("tag") or None, region=region,
     )  # fmt: skip
-    refs = {camp.script_ref} if camp else {c.script_ref for c in campaigns.values()}
-    check_filter(db, f, script_intents(refs) if f.intent else None)
+    check_filter(db, f, intents)
     return f
 
 
-def _search(db: Engine, args: dict[str, str], offset: int) -> tuple[list[dict[str, Any]], int]:
-    return search_calls(db, build_filter(db, args), limit=PAGE_SIZE, offset=offset,
+def _search(
+    db: Engine, args: dict[str, str], offset: int, region: str
+) -> tuple[list[dict[str, Any]], int]:
+    return search_calls(db, build_filter(db, args, region), limit=PAGE_SIZE, offset=offset,
                         count_cap=offset + COUNT_CAP)
 
 
@@ -96,8 +100,9 @@ async def calls_page(request: Request) -> Response:
         offset = 0
     error, status = None, 200
     try:
-        calls, total = await run_db(_search, engine(request), args, offset)
-    except (CampaignError, UserError) as exc:
+        calls, total = await run_db(_search, engine(request), args, offset,
+                                    request.app.state.region)  # fmt: skip
+    except CampaignError as exc:
         calls, total, error, status = [], 0, str(exc), 400
     names = await run_db(_campaign_names, engine(request))
     query = urlencode([(k, v) for k, v in request.query_params.multi_items() if k != "offset"])
@@ -106,8 +111,8 @@ async def calls_page(request: Request) -> Response:
                 tiers=TIERS, low=LOW_CONFIDENCE, cap=offset + COUNT_CAP)  # fmt: skip
 
 
-def _export(db: Engine, args: dict[str, str]) -> str:
-    rows, _ = search_calls(db, build_filter(db, args), limit=EXPORT_MAX)
+def _export(db: Engine, args: dict[str, str], region: str) -> str:
+    rows, _ = search_calls(db, build_filter(db, args, region), limit=EXPORT_MAX)
     out = io.StringIO()
     write_csv(out, rows)
     return "\ufeff" + out.getvalue()  # a BOM, so Excel reads Korean and Chinese right
@@ -116,8 +121,8 @@ def _export(db: Engine, args: dict[str, str]) -> str:
 async def export_csv(request: Request) -> Response:
     await require(request, *REVIEWERS)
     try:
-        text = await run_db(_export, engine(request), _args(request))
-    except (CampaignError, UserError) as exc:
+        text = await run_db(_export, engine(request), _args(request), request.app.state.region)
+    except CampaignError as exc:
         raise HTTPException(400, str(exc)) from exc
     return Response(text, media_type="text/csv; charset=utf-8", headers={
         "Content-Disposition": 'attachment; filename="calls.csv"',
