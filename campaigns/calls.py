@@ -15,7 +15,8 @@ from campaigns.call_text import store_search_row
 from campaigns.db import write_connection
 from campaigns.dialing import AttemptResult, close_attempt
 from campaigns.dnc import add_dnc_rows
-from campaigns.errors import NotFound
+from campaigns.errors import AlreadyRecorded, NotFound
+from campaigns.late import record_late
 from campaigns.models import Attempt, Contact, Lead, OutboxMessage, Turn
 from campaigns.repo import utcnow
 
@@ -71,7 +72,9 @@ def lead_priority(tier: str, score: int) -> int:
 def finish_attempt(
     engine: Engine, attempt_id: str, report: CallReport, now: datetime | None = None
 ) -> int | None:
-    """Store a finished call. Returns the new lead's id, if one was made."""
+    """Store a finished call. Returns the new lead's id, if one was made. A report that comes
+    after a claim expired its attempt is stored on that attempt; a second report of one call
+    raises AlreadyRecorded and stores nothing."""
     now = now or utcnow()
     with write_connection(engine) as conn, conn.begin():
         att = conn.execute(sa.select(A).where(A.c.id == attempt_id)).first()
@@ -79,7 +82,12 @@ def finish_attempt(
             raise NotFound(f"no attempt {attempt_id}")
         if report.opt_out:
             add_dnc_rows(conn, [att.phone], OPT_OUT_REASON, f"call:{attempt_id}", now)
-        close_attempt(conn, attempt_id, report.result, now)
+        try:
+            close_attempt(conn, attempt_id, report.result, now)
+        except AlreadyRecorded:
+            # A call that outlived its lease keeps what it left behind (campaigns/late.py).
+            if not record_late(conn, attempt_id, report.result, now):
+                raise
         if report.script_version is not None:
             conn.execute(sa.update(A).where(A.c.id == attempt_id)
                          .values(script_version=report.script_version))  # fmt: skip

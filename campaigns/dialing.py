@@ -182,22 +182,7 @@ def _apply(
     closed = conn.execute(
         sa.update(A)
         .where(A.c.id == attempt_id, A.c.outcome.is_(None))
-        .values(
-            outcome=result.outcome,
-            ended_at=now,
-            amd=result.amd,
-            cause=result.cause,
-            dialog_outcome=result.dialog_outcome,
-            answered_at=result.answered_at,
-            duration_s=result.duration_s,
-            score=result.score,
-            tier=result.tier,
-            grade=result.grade,
-            score_breakdown=list(result.score_breakdown),
-            recording_path=result.recording_path,
-            # Never dialled (the script could not speak to the contact): not a call to count.
-            dialled_at=None if result.outcome == "invalid" else A.c.dialled_at,
-        )
+        .values(**attempt_values(result, now))
     )
     if closed.rowcount != 1:
         raise AlreadyRecorded(f"attempt {attempt_id} already has an outcome ({att.outcome})")
@@ -205,9 +190,37 @@ def _apply(
     assert contact is not None  # foreign key
     if contact.current_attempt_id != attempt_id:
         return str(contact.status)  # the lease had passed to a newer attempt: leave it alone
+    return reschedule(conn, policy, contact, _progress(contact), result, now)
+
+
+def attempt_values(result: AttemptResult, now: datetime) -> dict[str, Any]:
+    """The attempt's columns for `result`, ended at `now`."""
+    return {
+        "outcome": result.outcome,
+        "ended_at": now,
+        "amd": result.amd,
+        "cause": result.cause,
+        "dialog_outcome": result.dialog_outcome,
+        "answered_at": result.answered_at,
+        "duration_s": result.duration_s,
+        "score": result.score,
+        "tier": result.tier,
+        "grade": result.grade,
+        "score_breakdown": list(result.score_breakdown),
+        "recording_path": result.recording_path,
+        # Never dialled (the script could not speak to the contact): not a call to count.
+        "dialled_at": None if result.outcome == "invalid" else A.c.dialled_at,
+    }
+
+
+def reschedule(
+    conn: Connection, policy: CallingPolicy, contact: Any, progress: ContactProgress,
+    result: AttemptResult, now: datetime,
+) -> str:  # fmt: skip
+    """The contact's next step after `result` (from `progress`); its status."""
     d = after_attempt(
         policy,
-        _progress(contact),
+        progress,
         result.outcome,
         now,
         dialog_outcome=result.dialog_outcome,
@@ -250,13 +263,21 @@ def record_outcome(
 
 
 def _expire(conn: Connection, policy: CallingPolicy, where: Any, now: datetime) -> int:
-    rows = conn.execute(
-        sa.select(A.c.id, A.c.lease_until).where(A.c.outcome.is_(None), where)
-    ).all()
-    for attempt_id, lease_until in rows:
-        # The attempt ended, as far as anyone can know, when its lease ran out.
-        _apply(conn, policy, attempt_id, AttemptResult(outcome="expired"), min(now, lease_until))
-    return len(rows)
+    """Close the open attempts matching `where` as expired. Another worker expiring the same
+    leases at the same moment holds their rows: they are skipped here (it closes them), and one
+    closed meanwhile by its own late report is left alone, so the loser of the race goes on."""
+    q = sa.select(A.c.id, A.c.lease_until).where(A.c.outcome.is_(None), where)
+    if conn.dialect.name == "postgresql":
+        q = q.with_for_update(skip_locked=True)
+    count = 0
+    for attempt_id, lease_until in conn.execute(q).all():
+        try:
+            # The attempt ended, as far as anyone can know, when its lease ran out.
+            _apply(conn, policy, attempt_id, AttemptResult("expired"), min(now, lease_until))
+        except AlreadyRecorded:
+            continue
+        count += 1
+    return count
 
 
 def claim(
