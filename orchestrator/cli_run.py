@@ -68,6 +68,8 @@ def run(
     """Dial a campaign: claims due contacts, paces calls, records every outcome. Ctrl-C or
     `campaign pause` stops cleanly (calls in progress finish)."""
     settings = settings_of(ctx)
+    if settings.webhook_url:
+        settings.webhook_key()  # no secret and not explicitly unsigned: refused in one line
     backend = telephony or settings.telephony
     if backend not in ("sim", "asterisk"):
         raise UserError(f"--telephony must be sim or asterisk, not {backend!r}")
@@ -126,7 +128,7 @@ def leads_push(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     settings = settings_of(ctx)
     if not settings.webhook_url:
         raise UserError("no webhook configured: set OUTREACH_WEBHOOK_URL (and _SECRET)")
-    key = settings.webhook_secret.get_secret_value() if settings.webhook_secret else ""
+    key = settings.webhook_key()
     stats = DeliveryStats()
 
     async def push() -> None:

@@ -61,6 +61,8 @@ class Settings(BaseSettings):
     # Lead webhook (optional): POSTed with an HMAC-SHA256 signature made with this key.
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None
+    # Without a secret a run with a webhook URL is refused, unless posts are meant to be unsigned.
+    webhook_unsigned: bool = False
     worker_id: str | None = None
     # An agent's claim on a lead lapses (the lead goes back to the queue) unless renewed within.
     lead_lease_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
@@ -80,6 +82,17 @@ class Settings(BaseSettings):
         if self.database_url:
             return self.database_url
         return f"sqlite:///{(self.home / 'outreach.db').resolve()}"
+
+    def webhook_key(self) -> str | None:
+        """The key that signs webhook posts; None: post unsigned (only with webhook_unsigned)."""
+        if self.webhook_secret is not None and self.webhook_secret.get_secret_value():
+            return self.webhook_secret.get_secret_value()
+        if self.webhook_unsigned:
+            return None
+        raise SettingsError(
+            "webhook_url is set but webhook_secret is not: set OUTREACH_WEBHOOK_SECRET (the key "
+            "the receiver checks), or OUTREACH_WEBHOOK_UNSIGNED=true to post leads unsigned"
+        )
 
     @property
     def lead_lease(self) -> timedelta:
