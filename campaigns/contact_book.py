@@ -27,8 +27,8 @@ K = Campaign.__table__  # type: ignore[attr-defined]
 STATUSES = ("new", "calling", "retry", "done", "dnc", "exhausted", "removed")
 COLUMNS = (
     C.c.id, K.c.name.label("campaign"), C.c.phone, C.c.name, C.c.customer_id, C.c.status,
-    C.c.attempts, C.c.last_outcome, C.c.next_attempt_at, C.c.time_zone, C.c.attributes,
-    C.c.source_line,
+    C.c.attempts, C.c.last_outcome, C.c.next_attempt_at, C.c.hold_reason, C.c.time_zone,
+    C.c.attributes, C.c.source_line,
 )  # fmt: skip
 
 

@@ -190,7 +190,8 @@ def remove_dnc(session: Session, phone_e164: str, reason: str, by: str,
     session.connection().execute(
         sa.update(contacts).where(stopped).values(
             status=sa.case((contacts.c.attempts > 0, "retry"), else_="new"),
-            queued=True, next_attempt_at=when))
+            # The dial gate's "dnc" hold came from this entry; any other hold is long past.
+            queued=True, next_attempt_at=when, hold_reason=None))
     session.commit()
     return removed
 

@@ -129,3 +129,41 @@ def test_numbers_listed_before_the_audit_trail_keep_their_add(db_url: str) -> No
     finally:
         engine.dispose()
     assert [tuple(r) for r in rows] == [("+821012345678", "add", "old complaint", "import", None)]
+
+
+
+def test_a_removal_lifts_the_hold_the_listing_put_on_a_contact(db_url: str) -> None:
+    """A number listed while its contact waited in the dialer's hopper is held back by the dial
+    gate (status dnc, hold "dnc"); `dnc remove` puts it back on the queue with no hold left."""
+    from campaigns.dialing import claim
+    from campaigns.gate import admit
+    from tests.campaigns.helpers import T0, make_campaign
+
+    engine, cid = make_campaign(db_url, 1)
+    lease = timedelta(minutes=10)
+    [held] = claim(engine, cid, 1, "w1", lease, now=T0)
+    run = CliRunner()
+
+    def cli(*args: str) -> str:
+        done = run.invoke(app, ["--db", db_url, *args])
+        assert done.exit_code == 0, done.output
+        return done.output
+
+    def contact() -> tuple[str, str | None]:
+        with Session(engine) as s:
+            row = s.exec(select(Contact).where(Contact.campaign_id == cid)).one()
+            return row.status, row.hold_reason
+
+    cli("dnc", "add", "010-0000-0000", "--reason", "heard as an opt-out")
+    assert [r.kind for r in admit(engine, [held], lease, now=T0).refused] == ["dnc"]
+    assert contact() == ("dnc", "dnc")
+    cli("dnc", "remove", "010-0000-0000", "--reason", "heard wrong: asked about the rate",
+        "--by", "kim")  # fmt: skip
+    assert contact() == ("new", None), "back on the queue with no hold left"
+    shown = json.loads(cli("contacts", "show", "c1", "010-0000-0000", "--json"))
+    assert (shown["status"], shown["hold_reason"]) == ("new", None)
+    # Dialled again: on a Wednesday noon in Seoul after the removal it is due, and claimed.
+    due = json.loads(cli("campaign", "due", "c1", "--at", "2030-03-06T12:00", "--json"))
+    assert [d["phone"] for d in due] == ["+821000000000"]
+    noon = datetime(2030, 3, 6, 3, 0, tzinfo=UTC)
+    assert [c.phone for c in claim(engine, cid, 1, "w1", lease, now=noon)] == ["+821000000000"]
