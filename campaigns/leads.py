@@ -31,9 +31,14 @@ K = Campaign.__table__  # type: ignore[attr-defined]
 RESULTS = ("sold", "no_sale", "callback", "unreachable")
 QUEUE_ORDER = (L.c.priority, L.c.created_at, L.c.id)
 DEFAULT_LEASE = timedelta(minutes=30)
-# A claim given back (released, or its lease lapsed): back in the queue, held by nobody.
+# A claim given back (released by the agent or a manager): back in the queue, held by nobody.
 UNCLAIMED: dict[str, Any] = {"status": "queued", "agent_id": None, "claimed_at": None,
                              "lease_until": None}  # fmt: skip
+
+
+# A claim whose lease lapsed: back in the queue for anyone, but `agent_id` keeps naming the agent
+# who held it until another agent takes it (that agent may still hear its recording).
+LAPSED: dict[str, Any] = {"status": "queued", "claimed_at": None, "lease_until": None}
 
 
 def release_lapsed(conn: Connection, now: datetime) -> int:
@@ -47,7 +52,7 @@ def release_lapsed(conn: Connection, now: datetime) -> int:
     res = conn.execute(
         sa.update(L)
         .where(L.c.status == "claimed", lapsed)
-        .values(**UNCLAIMED)
+        .values(**LAPSED)
     )
     return int(res.rowcount or 0)
 
@@ -73,6 +78,15 @@ def visible_to(agent_id: str) -> sa.ColumnElement[bool]:
         sa.or_(L.c.callback_agent_id.is_(None), L.c.callback_agent_id == agent_id),
     )
     return sa.or_(L.c.agent_id == agent_id, waiting)
+
+
+def may_hear(agent_id: str) -> sa.ColumnElement[bool]:
+    """The leads whose recording an agent may hear: the one they hold, one whose lease lapsed
+    while they held it (until another agent takes it), a callback kept for them."""
+    return sa.or_(
+        sa.and_(L.c.status.in_(["claimed", "queued"]), L.c.agent_id == agent_id),
+        sa.and_(L.c.status == "queued", L.c.callback_agent_id == agent_id),
+    )
 
 
 def list_leads(

@@ -1,7 +1,8 @@
 """Recordings, served with HTTP Range requests (so the player can seek) to the users who may hear
-them: QA reviewers and managers any call, an agent only the call of a lead they hold or that is
-kept for them. Every fetch from the start of the file (opening the player, a download) is written
-to the playback audit log with who and when; the seeks that follow are part of that playback."""
+them: QA reviewers and managers any call, an agent only the call of a lead they hold (also after
+its lease lapsed, until another agent takes it) or that is kept for them. Every fetch from the
+start of the file (opening the player, a download) is written to the playback audit log with who
+and when; the seeks that follow are part of that playback."""
 
 from __future__ import annotations
 
@@ -16,6 +17,7 @@ from starlette.responses import FileResponse, Response
 from starlette.routing import Route
 
 from campaigns.audit import record_playback
+from campaigns.leads import may_hear
 from campaigns.models import Attempt, Lead
 from orchestrator.web.security import engine, require, run_db
 
@@ -29,13 +31,7 @@ def _recording(db: Engine, attempt_id: str, user: str, role: str) -> Path:
         path = conn.execute(sa.select(A.c.recording_path).where(A.c.id == attempt_id)).scalar()
         if role == "agent":
             mine = conn.execute(
-                sa.select(L.c.id).where(
-                    L.c.attempt_id == attempt_id,
-                    sa.or_(
-                        sa.and_(L.c.status == "claimed", L.c.agent_id == user),
-                        sa.and_(L.c.status == "queued", L.c.callback_agent_id == user),
-                    ),
-                )
+                sa.select(L.c.id).where(L.c.attempt_id == attempt_id, may_hear(user))
             ).first()
             if mine is None:
                 raise HTTPException(403, "agents hear the recording of the lead they hold only")
