@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import os
 import sys
 from pathlib import Path
@@ -95,8 +96,10 @@ def main() -> None:
             raise
         known = _user_error_in(exc)
         if known is not None:
+            privacy.to_file(logging.WARNING, f"stopped: {known}")
             print_error(known)
             sys.exit(2)
+        privacy.to_file(logging.ERROR, f"internal error: {type(exc).__name__}: {exc}", exc)
         err_console.print(
             Text.assemble(
                 ("internal error:", "bold red"),

@@ -16,6 +16,7 @@ from sqlalchemy.engine import Engine
 
 from campaigns.db import open_database
 from campaigns.lead_card import national
+from orchestrator import privacy
 from orchestrator.settings import Settings, load_settings
 
 console = Console()
@@ -43,6 +44,8 @@ class GlobalOptions:
     def settings(self) -> Settings:
         if self._settings is None:
             self._settings = load_settings(self.config, database_url=self.db, home=self.home)
+            # From here on warnings and errors are also kept in the home's log file.
+            privacy.install_file(self._settings.home)
         return self._settings
 
 

@@ -47,3 +47,24 @@ def test_tracebacks_are_masked_and_call_ids_keep_their_digits() -> None:
     text = out.getvalue()
     assert "Traceback" in text and "821012345678" not in text and "+82******5678" in text
     assert call_id in text and digits_id in text, text
+
+
+def test_ids_of_every_kind_keep_their_digits_and_no_phone_is_left() -> None:
+    """A dial failure as the AMI and the database report it: the call's UUID, Asterisk's
+    Uniqueid, a contact id and a SIP URI with the number, then an exception whose message holds
+    the number, logged with its traceback and as text in the message."""
+    call_id = "12345678-1234-1234-1234-123456789012"
+    line = (f"call {call_id} (Uniqueid 1764758400.42, contact_id=123456789012) to "
+            "sip:01012345678@carrier failed")  # fmt: skip
+    with masked_log("test.privacy.ids") as (log, out):
+        log.warning(line)
+        try:
+            raise ValueError("Key (phone)=(+821098765432) already exists; tel:+821098765432")
+        except ValueError as exc:
+            log.warning("call %s not stored: %s", call_id, exc, exc_info=True)
+    text = out.getvalue()
+    assert "01012345678" not in text and "1098765432" not in text, text
+    assert "sip:010****5678@carrier" in text and "+82******5432" in text
+    for kept in (call_id, "1764758400.42", "contact_id=123456789012"):
+        assert kept in text, (kept, text)
+    assert "Traceback" in text and "ValueError: Key (phone)=(+82******5432)" in text
