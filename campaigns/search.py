@@ -19,7 +19,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Connection, Engine
 
 from campaigns.errors import InvalidInput
-from campaigns.models import Attempt, CallSearch, Campaign, QaMark, Turn
+from campaigns.models import Attempt, CallSearch, Campaign, Contact, QaMark, Turn
 from campaigns.phones import PhoneNormalizer
 from campaigns.policy import DEFAULT_RETRY, FINAL_DIALOG_OUTCOMES
 from campaigns.qa import CALL_COLUMNS, call_intents, row_dict
@@ -30,13 +30,14 @@ T = Turn.__table__  # type: ignore[attr-defined]
 K = Campaign.__table__  # type: ignore[attr-defined]
 M = QaMark.__table__  # type: ignore[attr-defined]
 S = CallSearch.__table__  # type: ignore[attr-defined]
+C = Contact.__table__  # type: ignore[attr-defined]
 
 DIAL_OUTCOMES = ("answered", "busy", "no_answer", "congestion", "failed", "machine", "unknown",
                  "abandoned", "invalid", "expired")  # fmt: skip
 TIERS = ("hot", "warm", "cold", "do-not-call")
-CSV_FIELDS = ["id", "campaign", "phone", "started_at", "outcome", "dialog_outcome", "score",
-              "tier", "grade", "intents", "lowest_confidence", "qa_verdict", "qa_tags",
-              "qa_reviewer", "qa_comment", "recording_path"]  # fmt: skip
+CSV_FIELDS = ["id", "campaign", "phone", "customer_id", "started_at", "outcome", "dialog_outcome",
+              "score", "tier", "grade", "intents", "lowest_confidence", "qa_verdict", "qa_tags",
+              "qa_reviewer", "qa_comment", "recording_path", "list_columns"]  # fmt: skip
 # Backends where a transcript filter counts in the page query (a window) instead of a second
 # statement. Measured at 100,000 calls (docs/benchmarks.md): a win on SQLite; on PostgreSQL
 # it is 2x faster for rare matches but 3-5x slower when thousands match, so not there.
@@ -182,7 +183,8 @@ def search_calls(
 
     Each row has the call's columns (`CALL_COLUMNS`: id, phone, started_at, outcome,
     dialog_outcome, score, tier, recording_path, campaign, ...), `intents` (heard, in order),
-    `lowest_confidence` (of the customer's turns) and `qa` (the current mark or None)."""
+    `lowest_confidence` (of the customer's turns), `qa` (the current mark or None) and the
+    contact's `customer_id` and `attributes` (the list's other columns, as imported)."""
     if limit < 1 or offset < 0:
         raise InvalidInput("the page size must be at least 1 and the offset not negative")
     where = _where(f)
@@ -215,6 +217,11 @@ def search_calls(
 
 def _add_turn_facts(conn: Connection, rows: list[dict[str, Any]]) -> None:
     ids = [r["id"] for r in rows]
+    contacts: dict[str, tuple[Any, Any]] = {}
+    if ids:
+        cq = sa.select(A.c.id, C.c.customer_id, C.c.attributes).join(
+            C, C.c.id == A.c.contact_id).where(A.c.id.in_(ids))  # fmt: skip
+        contacts = {str(aid): (cust, attrs) for aid, cust, attrs in conn.execute(cq)}
     intents = call_intents(conn, ids)
     lowest: dict[str, float | None] = {}
     if ids:
@@ -223,6 +230,8 @@ def _add_turn_facts(conn: Connection, rows: list[dict[str, Any]]) -> None:
     for r in rows:
         r["intents"] = intents.get(r["id"], [])
         r["lowest_confidence"] = lowest.get(r["id"])
+        cust, attrs = contacts.get(r["id"], (None, None))
+        r["customer_id"], r["attributes"] = cust, dict(attrs or {})
 
 
 def write_csv(f: TextIO, rows: list[dict[str, Any]]) -> None:
@@ -233,4 +242,10 @@ def write_csv(f: TextIO, rows: list[dict[str, Any]]) -> None:
         mark = r["qa"] or {}
         qa_cols = {f"qa_{k}": mark.get(k) for k in ("verdict", "reviewer", "comment")}
         qa_cols["qa_tags"] = " ".join(mark.get("tags", []))
-        w.writerow({**r, "intents": " ".join(r["intents"]), **qa_cols})
+        w.writerow({**r, "intents": " ".join(r["intents"]), **qa_cols,
+                    "list_columns": list_columns(r["attributes"])})  # fmt: skip
+
+
+def list_columns(attributes: dict[str, Any]) -> str:
+    """The list's other columns of the call's contact as one cell: `product=예금, branch=강남`."""
+    return ", ".join(f"{k}={v}" for k, v in attributes.items())

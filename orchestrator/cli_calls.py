@@ -13,7 +13,7 @@ from campaigns import audit, qa, qa_marks
 from campaigns.db import session
 from campaigns.moments import parse_when
 from campaigns.repo import REGION_ZONES, get_campaign, list_campaigns
-from campaigns.search import CallFilter, check_filter, search_calls, write_csv
+from campaigns.search import CallFilter, check_filter, list_columns, search_calls, write_csv
 from orchestrator.campaign_script import campaign_intents
 from orchestrator.cli_common import (
     JsonOpt,
@@ -57,6 +57,11 @@ def write_csv_private(out: Path, rows: list[dict[str, Any]]) -> None:
 
 
 Opt = typer.Option
+CALL_TABLE = ["id", "campaign", "phone", "customer id", "started", "outcome", "dialog", "score",
+              "tier", "low conf", "QA", "intents", "list columns"]  # fmt: skip
+# Left out first at a narrow width; the customer id (never wrapped) only after every other.
+CALL_DROP_ORDER = ["list columns", "intents", "QA", "low conf", "tier", "score", "dialog",
+                   "outcome", "started", "customer id"]  # fmt: skip
 
 
 @calls_app.command("list")
@@ -107,13 +112,13 @@ def calls_list(
         print_json(rows)
         return
     print_table(
-        f"Calls ({len(rows)} of {total})",
-        ["id", "campaign", "phone", "started", "outcome", "dialog", "score", "tier", "low conf",
-         "QA", "intents"],
-        [(r["id"][:8], r["campaign"], r["phone"], r["started_at"][:19], r["outcome"],
-          r["dialog_outcome"], r["score"], r["tier"],
+        f"Calls ({len(rows)} of {total})", CALL_TABLE,
+        [(r["id"][:8], r["campaign"], r["phone"], r["customer_id"], r["started_at"][:19],
+          r["outcome"], r["dialog_outcome"], r["score"], r["tier"],
           "" if r["lowest_confidence"] is None else f"{r['lowest_confidence']:.2f}",
-          (r["qa"] or {}).get("verdict"), ",".join(r["intents"])) for r in rows],
+          (r["qa"] or {}).get("verdict"), ",".join(r["intents"]), list_columns(r["attributes"]))
+         for r in rows],
+        drop_first=CALL_DROP_ORDER,
     )  # fmt: skip
 
 

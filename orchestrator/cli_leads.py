@@ -31,12 +31,12 @@ def _campaign_id(ctx: typer.Context, name: str | None) -> int | None:
 
 def _lead_rows(rows: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
     return [(r["id"], r["tier"], r["grade"], r["score"], r["status"],
-             (r["callback_at"] or "")[:16], r["name"], r["phone"], r["agent_id"],
-             r["summary"][:60]) for r in rows]  # fmt: skip
+             (r["callback_at"] or "")[:16], r["name"], r["phone"], r["customer_id"],
+             r["agent_id"], r["summary"][:60]) for r in rows]  # fmt: skip
 
 
-LEAD_COLUMNS = ["id", "tier", "grade", "score", "status", "callback", "name", "phone", "agent",
-                "summary"]  # fmt: skip
+LEAD_COLUMNS = ["id", "tier", "grade", "score", "status", "callback", "name", "phone",
+                "customer id", "agent", "summary"]  # fmt: skip
 
 
 @leads_app.command("list")

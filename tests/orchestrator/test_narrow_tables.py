@@ -63,3 +63,56 @@ def test_listings_fit_80_columns_with_ids_and_phones_whole(tmp_path: Path) -> No
     assert "not shown at this width" in outputs["calls list"], "what was left out is said"
     assert "--json has all" in outputs["calls list"]
     assert "010-0000-0003" in outputs["campaign due"] and "1 of 1" in outputs["campaign due"]
+
+
+def _crm_home(tmp_path: Path, width_name: str) -> Path:
+    """A campaign imported from a CRM list (customer number, product, branch), three calls made,
+    one of them a lead."""
+    from campaigns.calls import CallReport, LeadDraft, finish_attempt
+    from campaigns.importer import import_contacts
+
+    home = tmp_path / "home"
+    cli(home, "campaign", "create", width_name, "--script", "ko-dormant-deposit")
+    src = tmp_path / "crm.csv"
+    src.write_text("name,phone,客户号,product,branch\n" + "".join(
+        f"고객{i},010-5555-{1000 + i},C{7000 + i},예금,강남지점\n" for i in range(3)),
+        encoding="utf-8")  # fmt: skip
+    engine = open_database(f"sqlite:///{home / 'outreach.db'}")
+    try:
+        with session(engine) as s:
+            c = get_campaign_by_name(s, width_name)
+            import_contacts(s, c, src, now=T0 - timedelta(hours=1))
+            cid = c.id or 0
+        for i, cl in enumerate(claim(engine, cid, 3, "w1", timedelta(minutes=10), now=T0)):
+            lead = LeadDraft(80, "hot", "A", "asked about the rate") if i == 0 else None
+            result = AttemptResult("answered", dialog_outcome="interested", score=80, tier="hot")
+            finish_attempt(engine, cl.attempt_id, CallReport(result, [], lead), now=T0)
+    finally:
+        engine.dispose()
+    return home
+
+
+def test_leads_and_calls_show_the_customer_id_and_the_lists_columns(tmp_path: Path) -> None:
+    home = _crm_home(tmp_path, "spring")
+    leads = narrow(home, "leads", "list")
+    assert "C7000" in leads and "010-5555-1000" in leads, leads
+    calls = narrow(home, "calls", "list")
+    for i in range(3):
+        assert f"C{7000 + i}" in calls, calls
+    for out in (leads, calls):
+        assert not [line for line in out.splitlines() if cell_len(line) > 80], out
+    env = {**os.environ, "OUTREACH_HOME": str(home), "COLUMNS": "200"}
+    wide = subprocess.run([OUTREACH, "calls", "list"], capture_output=True, text=True, env=env,
+                          timeout=60).stdout  # fmt: skip
+    assert "branch=강남지점" in wide and "product=예금" in wide, wide
+    rows = cli(home, "calls", "list", "--json")
+    assert {(r["customer_id"], r["attributes"]["branch"]) for r in rows} == {
+        ("C7000", "강남지점"), ("C7001", "강남지점"), ("C7002", "강남지점")}
+
+
+def test_a_long_campaign_name_still_fits_80_columns_with_customer_ids(tmp_path: Path) -> None:
+    home = _crm_home(tmp_path, "spring-dormant-deposit-reactivation-2026")
+    for args in (("leads", "list"), ("calls", "list")):
+        out = narrow(home, *args)
+        assert not [line for line in out.splitlines() if cell_len(line) > 80], (args, out)
+        assert "…" not in out

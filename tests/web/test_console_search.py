@@ -99,3 +99,21 @@ def test_intents_come_from_the_stored_script_versions(db_url: str, tmp_path: Pat
         assert out == []
     finally:
         engine.dispose()
+
+
+def test_qa_sees_the_customer_id_and_the_lists_columns(tmp_path: Path) -> None:
+    from tests.web.seed import seed
+
+    data = seed(tmp_path, n_leads=1)
+    try:
+        with TestClient(create_app(data.engine, "s" * 32)) as client:
+            _login(client, "seo")
+            found = client.get("/qa").text
+            assert '<td class="customer-id">C7000</td>' in found
+            call = client.get(f"/qa/calls/{data.call_ids[0]}").text
+            assert '<dd id="customer-id">C7000</dd>' in call
+            assert '<dt class="list-column">branch</dt><dd>강남지점</dd>' in call
+            export = client.get("/qa/export.csv").text
+            assert "C7000" in export and "branch=강남지점" in export
+    finally:
+        data.engine.dispose()
