@@ -13,7 +13,7 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from campaigns.charts import A, L, T
-from campaigns.policy import FINAL_DIALOG_OUTCOMES, zone
+from campaigns.policy import BUSINESS_OUTCOMES, zone
 from campaigns.qa import C, _grouped, _rate
 
 def funnel_stages(engine: Engine, campaign_id: int) -> list[tuple[str, int]]:
@@ -78,7 +78,7 @@ def funnel(engine: Engine, campaign_id: int) -> dict[str, Any]:
         human = sa.and_(
             att.c.outcome == "answered", sa.or_(att.c.amd.is_(None), att.c.amd != "machine")
         )
-        completed = att.c.dialog_outcome.in_(sorted(FINAL_DIALOG_OUTCOMES | {"callback"}))
+        completed = att.c.dialog_outcome.in_(sorted(BUSINESS_OUTCOMES))
         by_outcome = _grouped(
             conn,
             sa.select(att.c.outcome, sa.func.count()).where(finished).group_by(att.c.outcome),

@@ -121,7 +121,7 @@ class Attempt(SQLModel, table=True):
     dialled_at: datetime | None = None
     answered_at: datetime | None = None
     ended_at: datetime | None = None
-    # answered | busy | no_answer | congestion | failed | machine | unknown | abandoned
+    # how the line went; the names and their retry rules: campaigns.policy.OUTCOMES
     outcome: str | None = None
     amd: str | None = None
     cause: str | None = None

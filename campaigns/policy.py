@@ -11,6 +11,7 @@ import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime, time, timedelta
+from typing import Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 from campaigns.errors import InvalidInput
@@ -21,25 +22,64 @@ DEFAULT_DAYS = "mon-sat"
 DEFAULT_MAX_ATTEMPTS = 3
 DEFAULT_MAX_PER_DAY = 3
 MIN_RETRY = timedelta(minutes=2)  # as VICIdial: never redial a number sooner than this
-# Outcome -> wait before the next try. A campaign may override any of them.
+
+Column = Literal["outcome", "dialog_outcome"]  # the attempt's column that holds a name
+
+
+@dataclass(frozen=True)
+class OutcomeRule:
+    """One name of the outcome vocabulary (docs/reliability.md): the attempt column that holds
+    it, the wait before the next try (None: the contact's journey ends, or for `answered` the
+    dialog outcome decides), whether a script's end state may name it, and whether it is a
+    result of the conversation (reports count it as completed)."""
+
+    column: Column
+    retry: timedelta | None
+    script: bool = False
+    business: bool = False
+
+
+_H = timedelta(hours=1)
+_DIAL: Column = "outcome"
+_DIALOG: Column = "dialog_outcome"
+# The one list of outcome names: the script checker (through the orchestrator), the retry rules,
+# QA search and the reports all read it. A campaign may override any retry delay.
+OUTCOMES: dict[str, OutcomeRule] = {
+    # How the line went (attempt.outcome).
+    "answered": OutcomeRule(_DIAL, None),  # the dialog outcome decides
+    "busy": OutcomeRule(_DIAL, timedelta(minutes=30)),
+    "no_answer": OutcomeRule(_DIAL, 2 * _H),
+    "congestion": OutcomeRule(_DIAL, timedelta(minutes=10)),
+    "machine": OutcomeRule(_DIAL, 4 * _H),
+    "failed": OutcomeRule(_DIAL, 24 * _H),
+    "unknown": OutcomeRule(_DIAL, _H),
+    "expired": OutcomeRule(_DIAL, _H),  # the lease ran out with no report
+    "invalid": OutcomeRule(_DIAL, None),  # the contact's data does not fit the script: not dialled
+    # How an answered call ended (attempt.dialog_outcome): a script's end state ...
+    "interested": OutcomeRule(_DIALOG, None, script=True, business=True),
+    "not_interested": OutcomeRule(_DIALOG, None, script=True, business=True),
+    "callback": OutcomeRule(_DIALOG, 24 * _H, script=True, business=True),
+    "opt_out": OutcomeRule(_DIALOG, None, script=True, business=True),
+    "transfer": OutcomeRule(_DIALOG, None, script=True, business=True),
+    "no_response": OutcomeRule(_DIALOG, 2 * _H, script=True),
+    "wrong_person": OutcomeRule(_DIALOG, None, script=True, business=True),
+    "completed": OutcomeRule(_DIALOG, None, script=True, business=True),
+    # ... or no end state: the customer hung up mid-dialog, something failed on our side (not
+    # the customer's doing), the worker was stopped mid-call.
+    "hung_up": OutcomeRule(_DIALOG, 2 * _H),
+    "error": OutcomeRule(_DIALOG, _H),
+    "interrupted": OutcomeRule(_DIALOG, _H),
+}
 DEFAULT_RETRY: dict[str, timedelta] = {
-    "busy": timedelta(minutes=30),
-    "no_answer": timedelta(hours=2),
-    "congestion": timedelta(minutes=10),
-    "machine": timedelta(hours=4),
-    "failed": timedelta(hours=24),
-    "unknown": timedelta(hours=1),
-    "expired": timedelta(hours=1),
-    "no_response": timedelta(hours=2),
-    "hung_up": timedelta(hours=2),  # the customer hung up mid-dialog
-    "callback": timedelta(hours=24),
-    "error": timedelta(hours=1),  # something failed on our side mid-call: not the customer's doing
-    "interrupted": timedelta(hours=1),  # the worker was stopped mid-call
+    n: r.retry for n, r in OUTCOMES.items() if r.retry is not None
 }
 # Dialog outcomes that end the contact's journey (anything else with an answer is retried).
 FINAL_DIALOG_OUTCOMES = frozenset(
-    {"interested", "not_interested", "transfer", "completed", "wrong_person", "opt_out"}
+    n for n, r in OUTCOMES.items() if r.column == _DIALOG and r.retry is None
 )
+BUSINESS_OUTCOMES = frozenset(n for n, r in OUTCOMES.items() if r.business)
+SCRIPT_OUTCOMES: tuple[str, ...] = tuple(n for n, r in OUTCOMES.items() if r.script)
+DIAL_OUTCOMES: tuple[str, ...] = tuple(n for n, r in OUTCOMES.items() if r.column == _DIAL)
 
 Window = tuple[time, time]
 
@@ -107,6 +147,9 @@ def parse_retry(spec: str) -> dict[str, timedelta]:
     for part in filter(None, (p.strip() for p in spec.split(","))):
         key, sep, value = part.partition("=")
         key = key.strip().lower()
+        if sep and key in OUTCOMES and key not in DEFAULT_RETRY:
+            raise InvalidInput(f"bad retry rule {part!r}: {key} is never retried (it ends the "
+                               f"contact's journey); give a delay for {', '.join(DEFAULT_RETRY)}")
         if not sep or key not in DEFAULT_RETRY:
             known = ", ".join(DEFAULT_RETRY)
             raise InvalidInput(

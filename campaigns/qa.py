@@ -10,7 +10,7 @@ from sqlalchemy.engine import Engine
 from campaigns.charts import contact_conditions, lead_won
 from campaigns.errors import NotFound
 from campaigns.models import Attempt, Campaign, Contact, Lead, Turn
-from campaigns.policy import FINAL_DIALOG_OUTCOMES
+from campaigns.policy import BUSINESS_OUTCOMES
 
 A = Attempt.__table__  # type: ignore[attr-defined]  # sqlmodel declares __table__ untyped
 T = Turn.__table__  # type: ignore[attr-defined]
@@ -166,7 +166,7 @@ def funnel(engine: Engine, campaign_id: int, stages: bool = False) -> dict[str, 
             "dialled": conds["dialled"],
             "answered": conds["answered"],
             "human": conds["human"],
-            "completed": A.c.dialog_outcome.in_(sorted(FINAL_DIALOG_OUTCOMES | {"callback"})),
+            "completed": A.c.dialog_outcome.in_(sorted(BUSINESS_OUTCOMES)),
             "invalid": A.c.outcome == "invalid",
         }
         if stages:

@@ -21,7 +21,7 @@ from sqlalchemy.engine import Connection, Engine
 from campaigns.errors import InvalidInput
 from campaigns.models import Attempt, CallSearch, Campaign, Contact, QaMark, Turn
 from campaigns.phones import PhoneNormalizer
-from campaigns.policy import DEFAULT_RETRY, FINAL_DIALOG_OUTCOMES
+from campaigns.policy import DIAL_OUTCOMES, OUTCOMES
 from campaigns.qa import CALL_COLUMNS, call_intents, row_dict
 from campaigns.qa_marks import VERDICTS, current_marks, latest_mark_ids
 
@@ -32,8 +32,6 @@ M = QaMark.__table__  # type: ignore[attr-defined]
 S = CallSearch.__table__  # type: ignore[attr-defined]
 C = Contact.__table__  # type: ignore[attr-defined]
 
-DIAL_OUTCOMES = ("answered", "busy", "no_answer", "congestion", "failed", "machine", "unknown",
-                 "abandoned", "invalid", "expired")  # fmt: skip
 TIERS = ("hot", "warm", "cold", "do-not-call")
 CSV_FIELDS = ["id", "campaign", "phone", "customer_id", "started_at", "outcome", "dialog_outcome",
               "score", "tier", "grade", "intents", "lowest_confidence", "qa_verdict", "qa_tags",
@@ -70,7 +68,7 @@ def known_outcomes(conn: Connection) -> list[str]:
     """Every outcome name that can be searched: the vocabulary and any stored one."""
     stored = {str(v) for (v,) in conn.execute(sa.select(A.c.outcome).distinct()) if v}
     stored |= {str(v) for (v,) in conn.execute(sa.select(A.c.dialog_outcome).distinct()) if v}
-    return sorted(set(DIAL_OUTCOMES) | set(DEFAULT_RETRY) | FINAL_DIALOG_OUTCOMES | stored)
+    return sorted(set(OUTCOMES) | stored)
 
 
 def known_intents(conn: Connection, script_intents: set[str]) -> list[str]:

@@ -29,14 +29,13 @@ from dialogs.messages import (
     Transfer,
     Utterance,
 )
-from dialogs.schema import ENGINE_OUTCOMES, OUTCOMES, TIERS
+from dialogs.schema import HUNG_UP, TIERS
 from dialogs.scoring import LeadScore, ScoreItem
 from dialogs.script import Prompt, Script, bundled_scripts
 
 __all__ = [
-    "ENGINE_OUTCOMES",
+    "HUNG_UP",
     "NO_MATCH",
-    "OUTCOMES",
     "TIERS",
     "CheckReport",
     "Classification",

@@ -6,7 +6,7 @@ well-formed graph: every target exists, every state is reachable and can reach a
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Collection, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -60,14 +60,16 @@ class CheckReport:
         }
 
 
-def check_script(ref: str | Path) -> CheckReport:
-    """Check a script file (or a bundled script by name) without raising on script problems."""
-    return _check(ref)[0]
+def check_script(ref: str | Path, outcomes: Collection[str] | None = None) -> CheckReport:
+    """Check a script file (or a bundled script by name) without raising on script problems.
+    `outcomes`: the names a script's end states may give (the retry policy's script outcomes,
+    campaigns.policy.SCRIPT_OUTCOMES, passed by the orchestrator); None leaves names unchecked."""
+    return _check(ref, outcomes)[0]
 
 
-def load_script(ref: str | Path) -> Script:
+def load_script(ref: str | Path, outcomes: Collection[str] | None = None) -> Script:
     """Load and check a script; raise ScriptError (file, line, state) for its first error."""
-    report, model, source = _check(ref)
+    report, model, source = _check(ref, outcomes)
     if model is None or not report.ok:
         first = report.errors[0]
         more = f" (and {len(report.errors) - 1} more; run `outreach script check`)"
@@ -80,7 +82,9 @@ def load_script(ref: str | Path) -> Script:
     return Script(model, source)
 
 
-def check_text(text: str, file: str) -> tuple[CheckReport, ScriptModel | None]:
+def check_text(
+    text: str, file: str, outcomes: Collection[str] | None = None
+) -> tuple[CheckReport, ScriptModel | None]:
     report = CheckReport(file)
     try:
         data, lines = load_with_lines(text)
@@ -103,28 +107,34 @@ def check_text(text: str, file: str) -> tuple[CheckReport, ScriptModel | None]:
             )
         return report, None
     report.states = len(model.states)
-    _Rules(model, file, lines, report).run()
+    _Rules(model, file, lines, report, outcomes).run()
     return report, model
 
 
-def _check(ref: str | Path) -> tuple[CheckReport, ScriptModel | None, str]:
+def _check(
+    ref: str | Path, outcomes: Collection[str] | None
+) -> tuple[CheckReport, ScriptModel | None, str]:
     path = resolve_ref(ref)
     try:
         text = path.read_text(encoding="utf-8")
     except (OSError, UnicodeDecodeError) as exc:
         raise ScriptError(f"cannot read the script: {exc}", file=str(path)) from exc
-    report, model = check_text(text, str(path))
+    report, model = check_text(text, str(path), outcomes)
     return report, model, str(path)
 
 
 class _Rules:
     """The graph and content rules, each adding Issues to the report."""
 
-    def __init__(self, model: ScriptModel, file: str, lines: dict[Path_, int], report: CheckReport):
+    def __init__(
+        self, model: ScriptModel, file: str, lines: dict[Path_, int], report: CheckReport,
+        outcomes: Collection[str] | None = None,
+    ) -> None:  # fmt: skip
         self.m = model
         self.file = file
         self.lines = lines
         self.report = report
+        self.outcomes = outcomes
 
     def error(self, msg: str, path: Path_ = (), state: str | None = None) -> None:
         self.report.errors.append(Issue(msg, self.file, line_of(self.lines, path), state))
@@ -133,6 +143,7 @@ class _Rules:
         self.report.warnings.append(Issue(msg, self.file, line_of(self.lines, path), state))
 
     def run(self) -> None:
+        self.check_outcomes()
         self.check_intents()
         self.check_confirm()
         self.check_targets()
@@ -190,6 +201,21 @@ class _Rules:
                 if name not in self.m.intents:
                     self.error(f"intent '{name}' is not defined under intents:",
                                ("states", sname, "on", name), sname)
+
+    def check_outcomes(self) -> None:
+        """Every outcome named is one the retry policy knows (it would be retried as unknown)."""
+        if self.outcomes is None:
+            return
+        known = ", ".join(self.outcomes)
+        named: list[tuple[Path_, str | None, str | None]] = [
+            (("states", n, "outcome"), s.outcome, n) for n, s in self.m.states.items()
+        ]
+        named += [(("scoring", "outcomes", o), o, None) for o in self.m.scoring.outcomes]
+        for path, outcome, state in named:
+            if outcome is not None and outcome not in self.outcomes:
+                where = ".".join(str(p) for p in path)
+                self.error(f"{where}: '{outcome}' is not an outcome the retry policy knows; "
+                           f"use one of {known}", path, state)
 
     def check_confirm(self) -> None:
         """Confirmations: for costly outcomes only, ending somewhere that is not one."""

@@ -32,7 +32,7 @@ from dialogs.messages import (
     Transfer,
     Utterance,
 )
-from dialogs.schema import COSTLY_OUTCOMES, Retry
+from dialogs.schema import COSTLY_OUTCOMES, HUNG_UP, Retry
 from dialogs.scoring import LeadScore, ScoreKeeper
 from dialogs.script import Script, render_template
 
@@ -240,7 +240,7 @@ class DialogEngine:
         pending, self._pending = self._pending, None
         if pending is not None and pending.intent == "opt_out" and not pending.offered:
             return [c for c in self._act("opt_out") if not isinstance(c, Say)]
-        self.finished, self.outcome = True, "hung_up"
+        self.finished, self.outcome = True, HUNG_UP
         return []
 
     def _ends_unasked(self, intent: str) -> bool:

@@ -10,20 +10,12 @@ from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, model_validator
 
-# How a call can end, stored by the campaign layer. "hung_up" is never a script outcome: the
-# engine sets it when the customer hangs up before a terminal state.
-Outcome = Literal[
-    "interested",
-    "not_interested",
-    "callback",
-    "opt_out",
-    "transfer",
-    "no_response",
-    "wrong_person",
-    "completed",
-]
-OUTCOMES: tuple[str, ...] = get_args(Outcome)
-ENGINE_OUTCOMES = (*OUTCOMES, "hung_up")
+# How a call ends: a name of the outcome vocabulary, which the retry policy owns (the
+# orchestrator hands its script names to the checker: check_script(..., outcomes=...)).
+# "hung_up" is never a script outcome: the engine sets it when the customer hangs up before a
+# terminal state.
+Outcome = str
+HUNG_UP = "hung_up"
 Tier = Literal["hot", "warm", "cold", "do-not-call"]
 TIERS: tuple[str, ...] = get_args(Tier)
 Signal = Literal["silence", "no_match", "uncertain", "interrupted"]

@@ -12,6 +12,7 @@ from pathlib import Path
 from sqlmodel import Session
 
 from campaigns.models import Campaign
+from campaigns.policy import SCRIPT_OUTCOMES
 from campaigns.script_store import script_versions, short_version, version_of
 from dialogs import DialogError, ScriptError, load_script
 from dialogs.checker import check_text
@@ -32,7 +33,7 @@ class ScriptSource:
 def script_from_text(text: str, source: str) -> Script:
     """A stored script text, checked like a file (`source` names it in errors and is the folder
     its recordings are found in)."""
-    report, model = check_text(text, source)
+    report, model = check_text(text, source, SCRIPT_OUTCOMES)
     if model is None or not report.ok:
         first = report.errors[0]
         raise ScriptError(first.message, file=first.file, line=first.line, state=first.state)
@@ -54,7 +55,7 @@ def campaign_script(c: Campaign) -> Script:
     whose file could not be found at the upgrade still reads its file."""
     if c.script_text is not None:
         return script_from_text(c.script_text, c.script_path or c.script_ref)
-    return load_script(c.script_path or c.script_ref)
+    return load_script(c.script_path or c.script_ref, SCRIPT_OUTCOMES)
 
 
 def drift_warning(c: Campaign) -> str | None:
@@ -94,7 +95,7 @@ def campaign_intents(session: Session, campaigns: Iterable[Campaign]) -> set[str
             texts.setdefault(c.script_text, c.script_path or c.script_ref)
         if not texts:
             with contextlib.suppress(DialogError, OSError):
-                out |= set(load_script(c.script_path or c.script_ref).intents)
+                out |= set(load_script(c.script_path or c.script_ref, SCRIPT_OUTCOMES).intents)
         for text, source in texts.items():
             out |= _intents_of_text(text, source)
     return out

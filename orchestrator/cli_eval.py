@@ -13,6 +13,7 @@ import typer
 from rich.table import Table
 from rich.text import Text
 
+from campaigns.policy import SCRIPT_OUTCOMES
 from dialogs import load_script
 from dialogs.evaluation import Evaluation, Hear, evaluate, load_corpus, typed
 from orchestrator.cli_common import JsonOpt, console, print_json
@@ -39,7 +40,7 @@ def eval_command(
     as_json: JsonOpt = False,
 ) -> None:
     """Run a corpus of labelled answers through the script; print accuracy and harm."""
-    script = load_script(file)
+    script = load_script(file, SCRIPT_OUTCOMES)
     cases = load_corpus(corpus, script)
     if spoken:
         from orchestrator.cli_spoken import run_spoken

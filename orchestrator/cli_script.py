@@ -12,6 +12,7 @@ from typing import Annotated, Any
 import typer
 from rich.markup import escape
 
+from campaigns.policy import SCRIPT_OUTCOMES
 from dialogs import (
     DialogEngine,
     Dtmf,
@@ -64,7 +65,7 @@ def heard_of(commands: list[Command]) -> IntentRecognised | None:
 @script_app.command("list")
 def list_scripts(as_json: JsonOpt = False) -> None:
     """The bundled scripts (usable by name wherever a script file is asked)."""
-    scripts = [load_script(name) for name in bundled_scripts()]
+    scripts = [load_script(name, SCRIPT_OUTCOMES) for name in bundled_scripts()]
     if as_json:
         print_json(
             [
@@ -91,7 +92,7 @@ def list_scripts(as_json: JsonOpt = False) -> None:
 @script_app.command("check")
 def check(file: FileArg, as_json: JsonOpt = False) -> None:
     """Check a script: targets, reachability, ways out, intents, variables, disclosure."""
-    report = check_script(file)
+    report = check_script(file, SCRIPT_OUTCOMES)
     if as_json:
         print_json(report.as_json())
     else:
@@ -125,7 +126,7 @@ def run(
     as_json: JsonOpt = False,
 ) -> None:
     """Play a whole call with the given answers; when they run out the customer stays silent."""
-    engine = DialogEngine(load_script(file), parse_vars(var))
+    engine = DialogEngine(load_script(file, SCRIPT_OUTCOMES), parse_vars(var))
     if audio and say:
         raise UserError("give the answers either as --say text or as --audio files, not both")
     result = run_audio(ctx, engine, audio) if audio else simulate(engine, say or [])
@@ -218,7 +219,7 @@ CHAT_HELP = (
 @script_app.command("chat")
 def chat(file: FileArg, var: VarOpt = None) -> None:
     """Talk to a script in the terminal: see its prompts, the recognised intent and the score."""
-    engine = DialogEngine(load_script(file), parse_vars(var))
+    engine = DialogEngine(load_script(file, SCRIPT_OUTCOMES), parse_vars(var))
     out(f"[dim]{CHAT_HELP}[/]")
     show(engine.start(0.0))
     stdin = sys.stdin

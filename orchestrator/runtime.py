@@ -21,6 +21,7 @@ from campaigns.calls import OPT_OUT_REASON
 from campaigns.db import write_connection
 from campaigns.dnc import add_dnc_rows
 from campaigns.models import Contact
+from campaigns.policy import SCRIPT_OUTCOMES
 from campaigns.repo import utcnow
 from dialogs import load_script, warm_up
 from dialogs.script import Script
@@ -85,7 +86,7 @@ async def build_services(
     asr_model: str | None = None, campaign: str = "",
 ) -> Services:  # fmt: skip
     # A campaign passes its stored copy (orchestrator/campaign_script.py); tests a name or file.
-    script = load_script(script_ref) if isinstance(script_ref, str) else script_ref
+    script = load_script(script_ref, SCRIPT_OUTCOMES) if isinstance(script_ref, str) else script_ref
     # The intent matcher's tokenizer (kiwipiepy for Korean: seconds) loads now, not in a call.
     await anyio.to_thread.run_sync(warm_up, script.language)
     # The campaign's own model; else the configured one when it hears the script's language,

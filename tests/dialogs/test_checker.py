@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from campaigns.policy import SCRIPT_OUTCOMES
 from dialogs import ScriptError, bundled_scripts, check_script, load_script
 
 GOOD = """\
@@ -47,7 +48,7 @@ def write(tmp_path: Path, text: str) -> Path:
 
 
 def messages(tmp_path: Path, text: str) -> list[str]:
-    report = check_script(write(tmp_path, text))
+    report = check_script(write(tmp_path, text), SCRIPT_OUTCOMES)
     return [str(e) for e in report.errors]
 
 
@@ -111,6 +112,7 @@ def test_schema_errors_point_at_their_line(tmp_path: Path) -> None:
     errors = messages(tmp_path, text)
     assert len(errors) == 1
     assert ":25: state 'bye': states.bye.outcome" in errors[0]
+    assert "'happy' is not an outcome the retry policy knows" in errors[0]
     assert "interested" in errors[0]  # the message lists the allowed outcomes
 
 
