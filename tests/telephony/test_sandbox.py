@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import subprocess
 from pathlib import Path
@@ -42,6 +43,21 @@ def test_rendered_configs_are_complete_and_locked_to_loopback() -> None:
     for phone in numbers.SPECIAL_NUMBERS.values():
         assert f"exten => {numbers.dial_digits(phone)},1," in dialplan
     assert "[outreach-robot]" in dialplan and "Queue(${OUTREACH_QUEUE},r)" in dialplan
+
+
+def _permissions(text: str) -> dict[str, set[str]]:
+    found = re.findall(r"^(read|write) = ([\w,]+)$", text, re.MULTILINE)
+    return {key: set(value.split(",")) for key, value in found}
+
+
+def test_the_ami_user_has_the_least_permissions_and_the_docs_ask_for_the_same() -> None:
+    # Originate = originate; Setvar/Hangup = call; CoreShowChannels = reporting (or system);
+    # events: OriginateResponse/DialEnd/Hangup = call, our UserEvents = user. Never `system`.
+    least = {"read": {"call", "user"}, "write": {"originate", "call", "reporting"}}
+    manager = render(SandboxConfig(ami_secret="x" * 43))["manager.conf"]
+    assert _permissions(manager) == least
+    docs = (Path(__file__).resolve().parents[2] / "docs" / "dialplan.md").read_text("utf-8")
+    assert _permissions(docs) == least
 
 
 def test_the_ami_secret_is_generated_once_long_and_owner_only(tmp_path: Path) -> None:
