@@ -148,13 +148,14 @@ def create_app(
         max_age=SESSION_HOURS * 3600, same_site="lax", https_only=secure_cookies,
     )  # fmt: skip
     middleware = [session_cookie]
-    snapshots = Snapshots()
+    snapshots = Snapshots()  # the campaign pages' funnels and charts
+    rows = Snapshots(fresh_s=manager.ROWS_FRESH_S)  # the campaign list's figures
 
     @asynccontextmanager
     async def lifespan(app: Starlette) -> AsyncIterator[None]:
         # The manager's figures of active campaigns are counted here, never on a page request.
         async with anyio.create_task_group() as tg:
-            await tg.start(manager.keep_fresh, db, snapshots)
+            await tg.start(manager.keep_fresh, db, snapshots, rows)
             yield
             tg.cancel_scope.cancel()
 
@@ -172,5 +173,6 @@ def create_app(
     app.state.lead_lease = lead_lease
     app.state.region = region.upper()
     app.state.snapshots = snapshots
+    app.state.rows = rows
     app.state.templates = templates()
     return app

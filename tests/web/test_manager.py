@@ -38,9 +38,10 @@ def test_manager_sees_progress_and_pausing_stops_new_calls(
     assert page.inner_text(f"{row} .status") == "active"
     dialled = claim(seeded.engine, cid, 5, "w2", timedelta(minutes=5), now=T0)
     assert len(dialled) == 5
-    # Live counters: the open page follows the calls without a reload.
+    # Live counters: the server's refresher counts them every 5 s, the open page polls as often.
     page.goto("/manager")
-    assert page.inner_text(f"{row} .in-flight") == "5"
+    page.wait_for_function(f"document.querySelector('{row} .in-flight').innerText === '5'",
+                           timeout=15_000)  # fmt: skip
     page.evaluate("window.notReloaded = true")
     for c in dialled:
         record_outcome(seeded.engine, c.attempt_id, AttemptResult("busy"), now=T0)
