@@ -23,6 +23,7 @@ from campaigns import dialing, gate
 from campaigns.calls import CallReport, finish_attempt
 from campaigns.db import session
 from campaigns.dialing import AttemptResult, Claim
+from campaigns.errors import AlreadyRecorded, NotFound
 from campaigns.models import Campaign
 from campaigns.policy import NumberCaps
 from campaigns.progress import Progress, campaign_progress
@@ -31,12 +32,15 @@ from orchestrator.callflow import CallPlan, place_call
 from orchestrator.pacing import IDLE_POLL_S, PacerConfig, PacerState, hopper_limit, plan
 from orchestrator.privacy import mask_phone
 from orchestrator.prompt_audio import PromptPreparer
-from orchestrator.session import Services
+from orchestrator.session import Services, describe
 from telephony.base import TelephonyBackend
 
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 DB = anyio.CapacityLimiter(2)  # database work off the event loop, two statements at a time
+# Waits between tries to store a finished call (about a minute in all: a database restart or a
+# failover); the call keeps its channel slot meanwhile.
+STORE_WAITS_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
 
 
 @dataclass
@@ -256,13 +260,28 @@ class Dialer:
                 self._progress()
                 self._wake.set()
 
+    async def _finish(self, attempt_id: str, report: CallReport) -> int | None:
+        """Store the report, trying again while the database refuses the write (a restart, a
+        lost connection, a locked table): what was heard is not dropped on a passing failure.
+        A second report of one call is not tried again."""
+        for wait in (*STORE_WAITS_S, None):
+            try:
+                return await self._db(finish_attempt, self.engine, attempt_id, report)
+            except (AlreadyRecorded, NotFound):
+                log.exception("call %s was not stored", attempt_id)
+                return None
+            except Exception as exc:
+                if wait is None:
+                    log.exception("could not store the outcome of call %s; gave up", attempt_id)
+                    return None
+                log.warning("could not store call %s (%s); trying again in %g s", attempt_id,
+                            describe(exc), wait)  # fmt: skip
+                await anyio.sleep(wait)
+        return None
+
     async def _store(self, claim: Claim, report: CallReport) -> None:
         report = replace(report, script_version=self.svc.script_version)
-        try:
-            lead_id = await self._db(finish_attempt, self.engine, claim.attempt_id, report)
-        except Exception:
-            log.exception("could not store the outcome of call %s", claim.attempt_id)
-            lead_id = None
+        lead_id = await self._finish(claim.attempt_id, report)
         r = report.result
         self.stats.finished += 1
         self.stats.outcomes[r.dialog_outcome or r.outcome] += 1

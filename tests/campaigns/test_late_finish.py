@@ -13,7 +13,7 @@ from campaigns.dialing import AttemptResult, claim
 from campaigns.errors import AlreadyRecorded
 from campaigns.leads import list_leads
 from campaigns.models import Contact
-from campaigns.outbox import pending
+from campaigns.outbox import claim as take_messages
 from campaigns.qa import show_call
 from tests.campaigns.helpers import T0, make_campaign
 
@@ -47,7 +47,7 @@ def test_a_late_finish_keeps_the_transcript_recording_and_lead(db_url: str) -> N
     assert claim(engine, cid, 1, "w2", LEASE, now=LATE) == [], "expired, retried in an hour"
     lead_id = finish_attempt(engine, slow.attempt_id, _report("interested"), now=LATE)
     assert lead_id is not None and [ld["id"] for ld in list_leads(engine)] == [lead_id]
-    assert [m.payload["lead_id"] for m in pending(engine, now=LATE)] == [lead_id]
+    assert [m.payload["lead_id"] for m in take_messages(engine, now=LATE)] == [lead_id]
     call = show_call(engine, slow.attempt_id)
     assert [t["text"] for t in call["turns"]] == [t.text for t in TURNS]
     assert (call["outcome"], call["dialog_outcome"]) == ("answered", "interested")
