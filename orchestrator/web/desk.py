@@ -3,7 +3,8 @@ time, leased), work it from its card, record the result, see the callbacks kept 
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime, timedelta
+from functools import partial
 from typing import Any
 
 from sqlalchemy.engine import Engine
@@ -15,7 +16,7 @@ from campaigns import leads
 from campaigns.callbacks import local_label
 from campaigns.errors import InvalidInput
 from campaigns.lead_card import show_lead
-from campaigns.policy import zone
+from campaigns.moments import local_moment
 from orchestrator.web.security import checked_form, engine, require, run_db
 
 RESULT_LABELS = {"sold": "Sold", "no_sale": "No sale", "callback": "Call back",
@@ -53,6 +54,7 @@ async def desk_page(request: Request, error: str | None = None, status: int = 20
     data = await run_db(desk_data, engine(request), user.name)
     return page(request, "desk.html", user, status, **data, call=_call_of(data["lead"]),
                 results=RESULT_LABELS, error=error, low=LOW_CONFIDENCE,
+                renew_s=renew_every(request.app.state.lead_lease),
                 notice=request.query_params.get("notice"))  # fmt: skip
 
 
@@ -67,12 +69,9 @@ async def take_next(request: Request) -> Response:
 
 
 def _callback_at(text: str, tz: str) -> datetime:
-    """The form's `datetime-local` value, read in the customer's zone."""
-    try:
-        local = datetime.fromisoformat(text)
-    except ValueError as exc:
-        raise InvalidInput(f"{text!r} is not a date and time; pick one in the form") from exc
-    return local.replace(tzinfo=zone(tz)).astimezone(UTC)
+    """The form's `datetime-local` value, read in the customer's zone (`leads done --at`'s
+    parser: one with an offset keeps it)."""
+    return local_moment(text, tz, f"{text!r} is not a date and time; pick one in the form")
 
 
 def _finish(db: Engine, lead_id: int, agent: str, result: str, note: str | None,
@@ -101,6 +100,24 @@ async def record_result(request: Request) -> Response:
     return RedirectResponse(f"/desk?notice=Lead+{lead_id}+saved:+{label}", status_code=303)
 
 
+async def renew(request: Request) -> Response:
+    """The open card keeps its lead: htmx posts here every `renew_every` while the desk shows it."""
+    user = await require(request, "agent")
+    await checked_form(request)
+    lead_id = int(request.path_params["lead_id"])
+    try:
+        await run_db(partial(leads.renew_lead, engine(request), lead_id, user.name,
+                             lease=request.app.state.lead_lease))  # fmt: skip
+    except InvalidInput as exc:
+        return Response(str(exc), status_code=409)
+    return Response(status_code=204)
+
+
+def renew_every(lease: timedelta) -> int:
+    """Seconds between an open card's renewals: a third of the lease, at most 5 minutes."""
+    return max(1, min(300, int(lease.total_seconds() / 3)))
+
+
 async def release(request: Request) -> Response:
     user = await require(request, "agent")
     await checked_form(request)
@@ -117,4 +134,5 @@ routes = [
     Route("/desk/next", take_next, methods=["POST"]),
     Route("/desk/leads/{lead_id:int}/result", record_result, methods=["POST"]),
     Route("/desk/leads/{lead_id:int}/release", release, methods=["POST"]),
+    Route("/desk/leads/{lead_id:int}/renew", renew, methods=["POST"]),
 ]
