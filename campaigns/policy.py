@@ -69,6 +69,9 @@ OUTCOMES: dict[str, OutcomeRule] = {
     "hung_up": OutcomeRule(_DIALOG, 2 * _H),
     "error": OutcomeRule(_DIALOG, _H),
     "interrupted": OutcomeRule(_DIALOG, _H),
+    # The worker could not hear the call in real time (overloaded): no decision was taken from
+    # it; tried again soon, and not counted against the contact's attempts (only its day's cap).
+    "degraded": OutcomeRule(_DIALOG, MIN_RETRY),
 }
 DEFAULT_RETRY: dict[str, timedelta] = {
     n: r.retry for n, r in OUTCOMES.items() if r.retry is not None
@@ -260,7 +263,8 @@ def after_attempt(
     """Decide the contact's next step after one attempt ended at `now` with `outcome`."""
     today = now.astimezone(zone(progress.time_zone)).date().isoformat()
     day_attempts = progress.day_attempts + 1 if progress.day_key == today else 1
-    attempts = progress.attempts + 1
+    # Our overload is not the customer's doing: a degraded call leaves the attempts alone.
+    attempts = progress.attempts + (dialog_outcome != "degraded")
 
     def decide(status: str, when: datetime | None, reason: str) -> Decision:
         return Decision(status, when, attempts, day_attempts, today, reason)

@@ -159,7 +159,8 @@ async def _end_line(
 def _report(
     conv: Conversation, dial: DialResult, answered_at: datetime, transferred: bool, plan: CallPlan
 ) -> CallReport:
-    score = conv.score
+    # A degraded call's hearing was late or cut: no score, no lead from it (it is retried).
+    score = None if conv.degraded else conv.score
     amd = dial.amd
     outcome = conv.outcome or ("opt_out" if conv.opt_out else "error" if conv.error
                                else "hung_up" if conv.hung_up else "no_response")  # fmt: skip
@@ -168,7 +169,7 @@ def _report(
         "answered",
         amd=None if amd is AmdStatus.NONE else amd.value,
         amd_cause=dial.amd_cause,
-        cause=conv.error,
+        cause=f"degraded audio: {conv.degraded}" if conv.degraded else conv.error,
         dialog_outcome=outcome,
         callback_at=callback_at,
         answered_at=answered_at,

@@ -16,7 +16,8 @@ from orchestrator.dialer import RunStats
 
 COLOURS = {"answered": "green", "transfer": "bold green", "interested": "bold green",
            "opt_out": "yellow", "failed": "red", "error": "red", "unknown": "red",
-           "busy": "cyan", "no_answer": "cyan", "machine": "magenta"}  # fmt: skip
+           "busy": "cyan", "no_answer": "cyan", "machine": "magenta",
+           "degraded": "yellow"}  # fmt: skip
 
 
 def _pairs(items: list[tuple[str, object]], colours: dict[str, str] | None = None) -> Text:
@@ -54,6 +55,9 @@ def live_table(s: RunStats, now: datetime | None = None) -> Table:
                                   ("leads", s.leads), ("opt-outs", s.opt_outs)],
                                  {"answered": "green", "leads": "bold green",
                                   "opt-outs": "yellow"}))  # fmt: skip
+    if s.holding:
+        t.add_row("holding", Text(f"no new calls: {s.holding} (the worker is not keeping up)",
+                                  style="yellow"))  # fmt: skip
     if s.not_dialled:
         t.add_row("not dialled", _pairs(sorted(s.not_dialled.items()), {}))
     if s.outcomes:

@@ -110,11 +110,27 @@ def run(
         print_json({**stats.as_json(), "queue": waiting_json(after)})
         return
     console.print(
-        f"stopped: {stats.stopped_by}; {stats.finished} calls in {stats.elapsed_s:.0f} s"
+        f"stopped: {stats.stopped_by}; {stats.finished} calls in {stats.elapsed_s:.0f} s "
+        f"(at most {stats.peak_in_flight} at once, limit {stats.limit})"
     )
+    for line in health_lines(stats):
+        console.print(line, markup=False, highlight=False)
     if stats.dialled and after.groups:
         lines = waiting_lines(after, tz, datetime.now(UTC), campaign)
         console.print("still waiting: " + "\n".join(lines), markup=False, highlight=False)
+
+
+def health_lines(stats: RunStats) -> list[str]:
+    """What the run says when the worker could not keep up (orchestrator/health.py)."""
+    h, lines = stats.health, []
+    if h.holds:
+        why = ", ".join(sorted(h.reasons))
+        lines.append(f"held back new calls {h.holds} times, {h.held_back_s:.0f} s in all ({why}): "
+                     "this worker was taking more calls than it could hear in real time")
+    if h.degraded_calls:
+        lines.append(f"{h.degraded_calls} calls ended as degraded (their audio was late or lost; "
+                     "no decision taken from it): they are retried in a few minutes")
+    return lines
 
 
 @leads_app.command("push")

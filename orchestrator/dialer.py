@@ -29,6 +29,7 @@ from campaigns.policy import NumberCaps
 from campaigns.progress import Progress, campaign_progress
 from campaigns.repo import get_campaign
 from orchestrator.callflow import CallPlan, place_call
+from orchestrator.health import HealthReport
 from orchestrator.pacing import IDLE_POLL_S, PacerConfig, PacerState, hopper_limit, plan
 from orchestrator.privacy import mask_phone
 from orchestrator.prompt_audio import PromptPreparer
@@ -51,6 +52,8 @@ class RunStats:
     dialled: int = 0
     finished: int = 0
     in_flight: int = 0
+    peak_in_flight: int = 0
+    limit: int = 0  # calls in flight at most: channels, never above the worker's capacity
     answered: int = 0
     leads: int = 0
     opt_outs: int = 0
@@ -63,6 +66,8 @@ class RunStats:
     stopped_by: str = "done"
     elapsed_s: float = 0.0
     progress: Progress | None = None  # the campaign's day, all workers (campaigns/progress.py)
+    health: HealthReport = field(default_factory=HealthReport)
+    holding: str | None = None  # why new calls are held back right now (the worker's health)
 
     def as_json(self) -> dict[str, object]:
         lat = sorted(self.latencies_s)
@@ -74,6 +79,8 @@ class RunStats:
             "campaign": self.campaign,
             "dialled": self.dialled,
             "finished": self.finished,
+            "peak_in_flight": self.peak_in_flight,
+            "limit": self.limit,
             "answered": self.answered,
             "leads": self.leads,
             "opt_outs": self.opt_outs,
@@ -83,6 +90,7 @@ class RunStats:
             "response_latency_s": {"p50": pct(0.5), "p95": pct(0.95), "n": len(lat)},
             "prompts": {"rendered_ahead": self.prompts_ahead,
                         "synthesised_in_call": self.synthesised_in_call},
+            "health": self.health.as_json(),
             "today": self.progress.as_json() if self.progress else None,
             "stopped_by": self.stopped_by,
             "elapsed_s": round(self.elapsed_s, 1),
@@ -148,6 +156,10 @@ class Dialer:
         cps = campaign.cps * self.opts.speed
         self.pacer = PacerConfig(campaign.max_channels, cps, self.opts.capacity,
                                  hopper_limit(cps, self.opts.lease.total_seconds()))  # fmt: skip
+        self.stats.limit = self.pacer.limit
+        health = self.svc.health
+        health.speed = self.opts.speed
+        self.stats.health = health.report
         # A previous run of this worker that died left open attempts: close them first.
         self.stats.recovered = await self._db(
             dialing.recover_worker, self.engine, self.opts.worker_id
@@ -156,9 +168,11 @@ class Dialer:
             if self.opts.handle_signals:
                 tg.start_soon(self._watch_signals, tg.cancel_scope)
             tg.start_soon(self._watch_status)
+            tg.start_soon(health.watch_loop)
             try:
                 await self._loop()
             finally:
+                health.finish(anyio.current_time())
                 # Whatever ended the loop (a lost PBX, a bug), claims not dialled go back now
                 # instead of waiting for their lease to run out.
                 await self._release()
@@ -172,8 +186,10 @@ class Dialer:
         async with anyio.create_task_group() as calls:
             while True:
                 now = anyio.current_time()
+                healthy = self.svc.health.may_dial(now)
+                self.stats.holding = self.svc.health.holding
                 state = PacerState(self.stats.in_flight, len(self.hopper), last_dial,
-                                   nothing_due_until, self._stopping)  # fmt: skip
+                                   nothing_due_until, self._stopping, healthy)  # fmt: skip
                 p = plan(now, self.pacer, state)
                 if p.release_hopper:
                     await self._release()
@@ -196,6 +212,8 @@ class Dialer:
                     if claim is None:
                         break
                     self.stats.in_flight += 1
+                    self.stats.peak_in_flight = max(self.stats.peak_in_flight,
+                                                    self.stats.in_flight)  # fmt: skip
                     self.stats.dialled += 1
                     last_dial = now
                     calls.start_soon(self._call, claim)

@@ -10,6 +10,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 IDLE_POLL_S = 1.0  # how often to look for newly due contacts when none were found
+HEALTH_POLL_S = 0.25  # how often an unhealthy worker looks whether it may dial again
 
 
 @dataclass(frozen=True)
@@ -42,6 +43,7 @@ class PacerState:
     last_dial_at: float | None
     nothing_due_until: float = 0.0  # the last claim came back short: do not ask again before
     stopping: bool = False
+    healthy: bool = True  # False: the worker is not keeping up (orchestrator/health.py)
 
 
 @dataclass(frozen=True)
@@ -56,6 +58,8 @@ class Plan:
 def plan(now: float, config: PacerConfig, state: PacerState) -> Plan:
     if state.stopping:
         return Plan(0, 0, IDLE_POLL_S, release_hopper=state.hopper > 0, done=state.in_flight == 0)
+    if not state.healthy:  # no new call until the worker keeps up again; look again soon
+        return Plan(0, 0, HEALTH_POLL_S)
     free = max(0, config.limit - state.in_flight)
     room = free if config.max_hopper is None else min(free, config.max_hopper)
     claim = max(0, room - state.hopper) if now >= state.nothing_due_until else 0

@@ -63,8 +63,10 @@ def worker_lock(settings: Settings, wid: str) -> Iterator[None]:
 
 
 def capacity(settings: Settings) -> int:
-    """Concurrent calls this worker may take: 80 % of what `outreach asr capacity` measured
-    here, else a conservative default per core until it has been measured."""
+    """Concurrent calls this worker may take: the `capacity` setting, else 80 % of what
+    `outreach asr capacity` measured here, else a conservative default per core."""
+    if settings.capacity is not None:
+        return settings.capacity
     return load_capacity(settings.home) or DEFAULT_CAPACITY_PER_CORE * (os.cpu_count() or 1)
 
 

@@ -39,6 +39,7 @@ from dialogs import (
     Utterance,
 )
 from dialogs.tts import PromptCache
+from orchestrator.health import WorkerHealth
 from orchestrator.recording import Recorder
 from telephony.base import AudioFrame, DtmfFrame, Media
 
@@ -65,6 +66,7 @@ class Services:
     on_opt_out: Callable[[str, str], Awaitable[None]] | None = None  # (attempt id, phone)
     apology: bytes | None = None  # the script's apology, synthesised before the first dial
     script_version: str | None = None  # the campaign's stored script version, on every call
+    health: WorkerHealth = field(default_factory=WorkerHealth)  # is the worker keeping up
 
 
 @dataclass
@@ -81,6 +83,7 @@ class Conversation:
     duration_s: float = 0.0
     hung_up: bool = False
     error: str | None = None  # what failed on our side, if anything (the call still ended well)
+    degraded: str | None = None  # why the call's audio could not be trusted (outcome degraded)
 
 
 @dataclass(frozen=True)
@@ -138,6 +141,7 @@ class CallSession:
         cfg = services.config
         self.listener = TurnListener(services.asr.open_stream(8000), 8000, cfg.turn)
         self.clock = _Clock(cfg.speed)
+        self.meter = services.health.open_meter()
         self.conv = Conversation()
         self.recorder: Recorder | None = None
         if services.recordings_dir is not None:
@@ -158,6 +162,7 @@ class CallSession:
             if self.conv.transfer_queue is None:  # an agent takes over instead
                 await self._apologise()
         finally:
+            self.svc.health.close_meter(self.meter)
             with anyio.CancelScope(shield=True):
                 await self._wrap_up()
         return self.conv
@@ -222,6 +227,7 @@ class CallSession:
                     continue
                 if self.recorder is not None:
                     self.recorder.caller(frame.t, frame.pcm)
+                self.meter.frame(frame.t, anyio.current_time())
                 await self._listen_to(frame, send)
             last = await self.listener.close()
             if last is not None:
@@ -301,6 +307,16 @@ class CallSession:
         item: _Input | None = None
         with anyio.move_on_after(cmd.timeout_s / cfg.speed):
             item = await recv.receive()
+        late = self.meter.lag_s(anyio.current_time())
+        if item is None and late > 0.05:
+            # Silence is judged on the caller's audio, not the wall clock: a call hearing late
+            # first waits for the audio it has not heard yet.
+            with anyio.move_on_after(min(late, self.meter.limits.degraded_lag_s)):
+                item = await recv.receive()
+        reason = self.meter.degraded(anyio.current_time())
+        if reason is not None:
+            await self._degrade(reason, item)
+            return None
         if item is None:
             now = self.clock.now()
             self.conv.turns.append(
@@ -320,6 +336,27 @@ class CallSession:
                 await self._act(after)  # an opt-out they were asked to confirm is kept
             return None
         return self._heard(item.utterance)
+
+    async def _degrade(self, reason: str, item: _Input | None) -> None:
+        """The call's hearing fell behind or lost audio: what it heard may be wrong, so no
+        decision is taken from it. The transcript keeps it; the caller hears the apology."""
+        now = self.clock.now()
+        if isinstance(item, _Said) and item.utterance.result.text:
+            utt = item.utterance
+            self.conv.turns.append(TurnRecord(
+                "customer", f"{utt.result.text} [not acted on: degraded audio]",
+                round(utt.started_at, 3), round(utt.speech_end, 3),
+                confidence=round(utt.result.confidence, 3), state=self.engine.state,
+            ))  # fmt: skip
+        self.conv.turns.append(TurnRecord(
+            "system", f"(degraded audio: {reason}; ended without a decision)", now, now,
+            state=self.engine.state))  # fmt: skip
+        log.info("call %s degraded: %s", self.attempt_id, reason)
+        self.conv.outcome, self.conv.degraded, self.conv.transfer_queue = "degraded", reason, None
+        if isinstance(item, _Closed):
+            self.conv.hung_up = True
+        else:
+            await self._apologise()
 
     def _expect(self, phrases: list[str]) -> None:
         # A new grammar restarts the recogniser: never do it again for the same answer, or the

@@ -64,6 +64,10 @@ class Settings(BaseSettings):
     # Without a secret a run with a webhook URL is refused, unless posts are meant to be unsigned.
     webhook_unsigned: bool = False
     worker_id: str | None = None
+    # Calls in flight at most on this worker (all its processes): overrides the capacity
+    # `outreach asr capacity` measured (and its 10-per-core fallback). The campaign's channel
+    # limit still applies; the worker's health guard still holds new calls when it falls behind.
+    capacity: int | None = Field(default=None, gt=0)
     # An agent's claim on a lead lapses (the lead goes back to the queue) unless renewed within.
     lead_lease_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
     # Web console (`outreach serve`): the key that signs session cookies; no default on purpose,

@@ -71,7 +71,7 @@ def test_every_outcome_a_call_can_end_with_has_a_rule() -> None:
     produced = {d.value for d in DialOutcome} | {"machine", "expired", "invalid"}
     produced |= {s.outcome for name in bundled_scripts()
                  for s in load_script(name).model.states.values() if s.outcome}  # fmt: skip
-    produced |= {HUNG_UP, "error", "interrupted"}
+    produced |= {HUNG_UP, "error", "interrupted", "degraded"}
     assert produced <= set(OUTCOMES), produced - set(OUTCOMES)
     policy = CallingPolicy(make_windows("00:00-24:00", "mon-sun"), max_attempts=10)
     progress = ContactProgress(0, 0, None, "Asia/Seoul")

@@ -83,3 +83,10 @@ def test_no_claim_waits_in_the_hopper_past_its_lease() -> None:
     assert len(waits) > 3000, "it kept dialling at its rate"
     assert max(waits) <= lease_s / 2 + 1
     assert hopper_limit(1.0, lease_s) == 450 and hopper_limit(0.001, lease_s) == 1
+
+
+def test_an_unhealthy_worker_claims_and_dials_nothing() -> None:
+    cfg = PacerConfig(max_channels=5, cps=2.0)
+    state = PacerState(in_flight=1, hopper=3, last_dial_at=None, healthy=False)
+    p = plan(0.0, cfg, state)
+    assert (p.claim, p.dial, p.done) == (0, 0, False) and p.wait_s <= 0.25
