@@ -50,6 +50,8 @@ OUTCOMES: dict[str, OutcomeRule] = {
     "busy": OutcomeRule(_DIAL, timedelta(minutes=30)),
     "no_answer": OutcomeRule(_DIAL, 2 * _H),
     "congestion": OutcomeRule(_DIAL, timedelta(minutes=10)),
+    # The carrier's trunk refused (SIP 5xx) or ignored (no reply to the INVITE) the call.
+    "trunk_failed": OutcomeRule(_DIAL, timedelta(minutes=10)),
     "machine": OutcomeRule(_DIAL, 4 * _H),
     "failed": OutcomeRule(_DIAL, 24 * _H),
     "unknown": OutcomeRule(_DIAL, _H),

@@ -15,8 +15,8 @@ from orchestrator.cli_explain import when_text
 from orchestrator.dialer import RunStats
 
 COLOURS = {"answered": "green", "transfer": "bold green", "interested": "bold green",
-           "opt_out": "yellow", "failed": "red", "error": "red", "unknown": "red",
-           "busy": "cyan", "no_answer": "cyan", "machine": "magenta",
+           "opt_out": "yellow", "failed": "red", "trunk_failed": "bold red", "error": "red",
+           "unknown": "red", "busy": "cyan", "no_answer": "cyan", "machine": "magenta",
            "degraded": "yellow"}  # fmt: skip
 
 

@@ -26,6 +26,9 @@ class DialOutcome(StrEnum):
     BUSY = "busy"
     NO_ANSWER = "no_answer"
     CONGESTION = "congestion"
+    # The carrier's trunk did not take the call: it answered the INVITE with a 5xx (503 Service
+    # Unavailable, ...) or not at all (local 408 after SIP timer B). Not the customer's doing.
+    TRUNK_FAILED = "trunk_failed"
     FAILED = "failed"  # unreachable number, rejected, channel unavailable, other failure
     UNKNOWN = "unknown"  # fate not known (e.g. the PBX connection dropped before it reported)
 

@@ -4,6 +4,11 @@ Measured on the sandbox (Asterisk 22 over a PJSIP trunk): a failed async Origina
 OriginateResponse Reason 0 whatever happened, and DialEnd can say NOANSWER for a 404; the channel's
 Hangup event (Cause = Q.850 code, TechCause = SIP code) is the reliable witness, so it wins, then
 DialEnd's DialStatus, then OriginateResponse's Reason.
+
+A trunk failure is told apart from the customer's phone by the SIP code: a 5xx (the carrier or
+its gateway refused the call) or a 408 (no answer at all to the INVITE: with the sandbox's timer B
+of 6.4 s the INVITE transaction times out before the ring timeout; a ring-no-answer instead ends
+with Asterisk's own cause 19 / 480 when the ring timeout cancels it).
 """
 
 from __future__ import annotations
@@ -24,6 +29,7 @@ _BY_CAUSE = {
     42: DialOutcome.CONGESTION,  # switching equipment congestion
     44: DialOutcome.CONGESTION,  # requested channel not available
 }
+_TRUNK_SIP = frozenset({408, 500, 502, 503, 504})  # the trunk, not the customer, failed the call
 _UNINFORMATIVE = {0, 16}  # not defined / normal clearing: look at DialEnd and the Reason instead
 _BY_DIALSTATUS = {
     "ANSWER": DialOutcome.ANSWERED,
@@ -67,7 +73,10 @@ def classify_failure(evidence: DialEvidence) -> DialResult:
     outcome = None
     if evidence.hangup is not None:
         code = evidence.hangup.get("Cause") or ""
-        if code.isdigit() and int(code) not in _UNINFORMATIVE:
+        tech = evidence.hangup.get("TechCause") or ""
+        if tech.isdigit() and int(tech) in _TRUNK_SIP:
+            outcome = DialOutcome.TRUNK_FAILED
+        elif code.isdigit() and int(code) not in _UNINFORMATIVE:
             # A specific cause outside the map (unallocated number, rejected, ...) is a failure,
             # whatever DialEnd says (it reports NOANSWER for a 404).
             outcome = _BY_CAUSE.get(int(code), DialOutcome.FAILED)

@@ -53,6 +53,8 @@ class SandboxConfig:
     ami_username: str = "outreach"
     sip_host: str = "127.0.0.1"
     sip_port: int = 5060
+    sipp_port: int = 5070  # the `sipp` trunk: a SIPp user agent the tests start (not Asterisk)
+    sip_timer_b_ms: int = 6400  # INVITE with no response at all: give up (trunk down) after this
     audiosocket: str = "127.0.0.1:9092"  # the robot's AudioSocket server (per-call override exists)
     customer_audiosocket: str = "127.0.0.1:9093"  # the simulated customers' server (AMI override)
 
@@ -88,6 +90,8 @@ def render(config: SandboxConfig) -> dict[str, str]:
         "ami_secret": config.ami_secret,
         "sip_host": config.sip_host,
         "sip_port": config.sip_port,
+        "sipp_port": config.sipp_port,
+        "sip_timer_b_ms": config.sip_timer_b_ms,
         "customer_audiosocket": config.customer_audiosocket,
         "robot_context_text": robot_context(config.audiosocket),
     }

@@ -61,7 +61,7 @@ def rms(pcm: bytes) -> float:
     ("phone", "outcome", "sip"),
     [
         (numbers.BUSY, DialOutcome.BUSY, "SIP 486"),
-        (numbers.CONGESTION, DialOutcome.CONGESTION, "SIP 503"),
+        (numbers.CONGESTION, DialOutcome.TRUNK_FAILED, "SIP 503"),
         (numbers.UNALLOCATED, DialOutcome.FAILED, "SIP 404"),
         (numbers.NO_ANSWER, DialOutcome.NO_ANSWER, "cause 19"),
     ],

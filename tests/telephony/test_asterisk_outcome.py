@@ -33,10 +33,21 @@ def originate(reason: str) -> Event:
                       event("Hangup", Cause="19", Cause_txt="User alerting, no answer",
                             TechCause="480")),
          DialOutcome.NO_ANSWER, "User alerting, no answer (cause 19, SIP 480)"),
+        # A 503 from the trunk (SIPp or the sandbox's Congestion()): the carrier refused it.
         (DialEvidence(originate("0"), event("DialEnd", DialStatus="CONGESTION"),
                       event("Hangup", Cause="34", Cause_txt="Circuit/channel congestion",
                             TechCause="503")),
-         DialOutcome.CONGESTION, "Circuit/channel congestion (cause 34, SIP 503)"),
+         DialOutcome.TRUNK_FAILED, "Circuit/channel congestion (cause 34, SIP 503)"),
+        # Nobody answered the INVITE at all (trunk down): SIP timer B's local 408 (sandbox, SIPp
+        # not running), where a ring-no-answer ends with 19/480 (above).
+        (DialEvidence(originate("0"), None,
+                      event("Hangup", Cause="18", Cause_txt="No user responding",
+                            TechCause="408")),
+         DialOutcome.TRUNK_FAILED, "No user responding (cause 18, SIP 408)"),
+        # Congestion with no SIP code (another channel technology) stays congestion.
+        (DialEvidence(originate("0"), None,
+                      event("Hangup", Cause="34", Cause_txt="Circuit/channel congestion")),
+         DialOutcome.CONGESTION, "Circuit/channel congestion (cause 34)"),
         # No Hangup seen (e.g. no channel was ever made): DialEnd, then the Reason decide.
         (DialEvidence(originate("0"), event("DialEnd", DialStatus="CHANUNAVAIL"), None),
          DialOutcome.FAILED, None),
