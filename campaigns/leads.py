@@ -287,6 +287,15 @@ def customer_zone(conn: Connection, lead_id: int) -> str:
     return str(tz)
 
 
+def customer_zones(engine: Engine, lead_ids: list[int]) -> dict[int, str]:
+    """Each lead's customer's time zone (for showing their callback times)."""
+    if not lead_ids:
+        return {}
+    q = sa.select(L.c.id, C.c.time_zone).join(C, C.c.id == L.c.contact_id)
+    with engine.connect() as conn:
+        return {int(i): str(tz) for i, tz in conn.execute(q.where(L.c.id.in_(lead_ids)))}
+
+
 def _check_callback(conn: Connection, lead_id: int, at: datetime, now: datetime) -> None:
     row = conn.execute(
         sa.select(K).join(L, L.c.campaign_id == K.c.id).where(L.c.id == lead_id)

@@ -172,7 +172,7 @@ def audit_list(
         print_json(rows)
         return
     print_table(
-        "Recording playbacks",
+        f"Recording playbacks ({len(rows):,})",
         ["when (UTC)", "user", "call", "phone"],
         [(r["at"][:19], r["user"], r["call_id"][:8], r["phone"]) for r in rows],
     )

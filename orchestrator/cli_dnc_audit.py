@@ -80,7 +80,7 @@ def dnc_audit_cmd(
         print_json([{"at": r.at.isoformat(), "action": r.action, "phone": r.phone, "by": r.by,
                      "reason": r.reason, "source": r.source} for r in rows])  # fmt: skip
         return
-    print_table("do-not-call audit", ["when", "action", "phone", "who", "why"],
+    print_table(f"do-not-call audit ({len(rows):,})", ["when", "action", "phone", "who", "why"],
                 [[r.at.isoformat(timespec="seconds"), r.action, r.phone, r.by or r.source or "",
                   r.reason] for r in rows])  # fmt: skip
 

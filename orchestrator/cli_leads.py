@@ -200,11 +200,18 @@ def leads_callbacks(
     if as_json:
         print_json(rows)
         return
+    zones = leads.customer_zones(engine_of(ctx), [r["id"] for r in rows])
     print_table(
-        "Callbacks", ["id", "when (UTC)", "kept for", "status", "name", "phone", "summary"],
-        [(r["id"], (r["callback_at"] or "")[:16], r["callback_agent_id"] or "shared",
-          r["status"], r["name"], r["phone"], r["summary"][:50]) for r in rows],
+        f"Callbacks ({len(rows):,})",
+        ["id", "when (customer's time)", "kept for", "status", "name", "phone", "summary"],
+        [(r["id"], _local(r["callback_at"], zones.get(r["id"], "UTC")),
+          r["callback_agent_id"] or "shared", r["status"], r["name"], r["phone"],
+          r["summary"][:50]) for r in rows],
     )  # fmt: skip
+
+
+def _local(at: str | None, tz: str) -> str:
+    return local_label(datetime.fromisoformat(at), tz) if at else ""
 
 
 def register(app: typer.Typer) -> None:

@@ -82,7 +82,7 @@ def list_scripts(as_json: JsonOpt = False) -> None:
         )
         return
     print_table(
-        "Bundled scripts",
+        f"Bundled scripts ({len(scripts)})",
         ["name", "language", "voice", "states", "variables"],
         [[s.name, s.language, str(s.voice), len(s.states), ", ".join(s.variables)]
          for s in scripts],

@@ -62,7 +62,7 @@ def models_list(
         print_json([i.as_dict() for i in infos] + voice_rows(settings_of(ctx).home))
         return
     print_table(
-        "Speech recognition models",
+        f"Speech recognition models ({len(infos)})",
         ["name", "language", "engine", "source", "grammar", "path"],
         [(i.name, i.language, i.engine, i.source, "yes" if i.grammar else "no", i.path)
          for i in infos],

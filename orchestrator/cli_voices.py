@@ -32,8 +32,10 @@ def voice_rows(home: Path) -> list[dict[str, object]]:
 def print_voice_table(home: Path) -> None:
     rows = voice_rows(home)
     if rows:
-        print_table("Speech synthesis models", ["name", "engine", "language", "source", "path"],
-                    [(r["name"], r["engine"], r["language"], r["source"], r["path"]) for r in rows])
+        print_table(f"Speech synthesis models ({len(rows)})",
+                    ["name", "engine", "language", "source", "path"],
+                    [(r["name"], r["engine"], r["language"], r["source"], r["path"])
+                     for r in rows])  # fmt: skip
 
 
 def add_voice(home: Path, if_missing: bool) -> None:

@@ -63,7 +63,7 @@ def users_list(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(rows)
         return
-    print_table("Users", ["name", "role", "active", "created"],
+    print_table(f"Users ({len(rows):,})", ["name", "role", "active", "created"],
                 [(r["name"], r["role"], r["active"], r["created_at"]) for r in rows])  # fmt: skip
 
 

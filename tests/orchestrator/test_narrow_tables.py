@@ -5,6 +5,7 @@ caption naming any column left out."""
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 from datetime import timedelta
@@ -116,3 +117,29 @@ def test_a_long_campaign_name_still_fits_80_columns_with_customer_ids(tmp_path: 
         out = narrow(home, *args)
         assert not [line for line in out.splitlines() if cell_len(line) > 80], (args, out)
         assert "…" not in out
+
+
+def test_every_listing_says_its_total_and_callbacks_show_the_customers_time(
+    tmp_path: Path,
+) -> None:
+    home = _crm_home(tmp_path, "spring")
+    lead = cli(home, "leads", "next", "--agent", "kim", "--json")
+    cli(home, "leads", "done", str(lead["id"]), "--result", "callback", "--at",
+        "2030-12-09T10:00", "--agent", "kim")  # fmt: skip
+    cli(home, "dnc", "add", "010-5555-1002", "--reason", "asked")
+    env = {**os.environ, "OUTREACH_HOME": str(home), "COLUMNS": "200"}
+
+    def wide(*args: str) -> str:
+        proc = subprocess.run([OUTREACH, *args], capture_output=True, text=True, env=env,
+                              timeout=60)  # fmt: skip
+        assert proc.returncode == 0, proc.stderr
+        return proc.stdout
+
+    callbacks = wide("leads", "callbacks")
+    assert "Callbacks (1)" in callbacks
+    assert "Mon 2030-12-09 10:00 Asia/Seoul" in callbacks, "the customer's time, zone named"
+    assert "Recording playbacks (0)" in wide("audit", "list")
+    assert "do-not-call audit (1)" in wide("dnc", "audit")
+    assert "Users (0)" in wide("users", "list")
+    assert "Bundled scripts (3)" in wide("script", "list")
+    assert re.search(r"Speech recognition models \(\d+\)", wide("models", "list"))
