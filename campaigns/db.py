@@ -53,19 +53,49 @@ def write_connection(engine: Engine) -> sa.Connection:
     return engine.connect().execution_options(**{IMMEDIATE: True})
 
 
-def create_db_engine(url: str) -> Engine:
-    url = normalise_url(url)
+SUPPORTED = ("sqlite", "postgresql")
+_USE = "use sqlite:///PATH or postgresql://USER@HOST:PORT/DATABASE"
+
+
+def _parse(url: str) -> sa.engine.URL:
+    """The URL, refused in one line when outreach cannot use it (never a driver's ImportError)."""
     try:
-        sa.engine.make_url(url).get_dialect()
-    except (sa.exc.ArgumentError, sa.exc.NoSuchModuleError) as exc:
-        raise CampaignError(
-            f"cannot use the database URL {url!r} ({exc}); use sqlite:///PATH or "
-            "postgresql://USER@HOST:PORT/DATABASE"
-        ) from exc
-    if url.startswith("sqlite"):
-        path = sa.engine.make_url(url).database
-        if path and path != ":memory:":
-            Path(path).parent.mkdir(parents=True, exist_ok=True)
+        parsed = sa.engine.make_url(url)
+    except sa.exc.ArgumentError as exc:
+        raise CampaignError(f"cannot read the database URL {url!r} ({exc}); {_USE}") from exc
+    shown = parsed.render_as_string(hide_password=True)
+    if parsed.get_backend_name() not in SUPPORTED:
+        raise CampaignError(f"the database URL {shown} is for {parsed.get_backend_name()}, which "
+                            f"outreach does not support; {_USE}")  # fmt: skip
+    try:
+        parsed.get_dialect().import_dbapi()  # the driver itself, not only its dialect
+    except (sa.exc.NoSuchModuleError, ImportError) as exc:
+        raise CampaignError(f"cannot use the database URL {shown} ({exc}); {_USE}") from exc
+    return parsed
+
+
+def sqlite_path(url: sa.engine.URL) -> Path | None:
+    """The file of a SQLite URL (None: in memory, or not SQLite)."""
+    path = url.database
+    if url.get_backend_name() != "sqlite" or not path or path == ":memory:":
+        return None
+    return Path(path)
+
+
+def create_db_engine(url: str, create: bool = True) -> Engine:
+    """An engine for `url`. A SQLite file that is not there is made only when `create` (a new
+    home); otherwise it is an error: a mistyped path must not start an empty database."""
+    url = normalise_url(url)
+    parsed = _parse(url)
+    path = sqlite_path(parsed)
+    if path is not None and not path.exists():
+        if not create:
+            raise CampaignError(
+                f"there is no database at {path}: check --db / OUTREACH_DATABASE_URL (a "
+                "mistyped path would start an empty one); `outreach init` makes a new database"
+            )
+        path.parent.mkdir(parents=True, exist_ok=True)
+    if parsed.get_backend_name() == "sqlite":
         # isolation_level=None hands transaction control to us (BEGIN IMMEDIATE in claims).
         engine = sa.create_engine(url, connect_args={"timeout": 30, "isolation_level": None})
         sa.event.listen(engine, "connect", _sqlite_pragmas)
@@ -84,9 +114,11 @@ def migrate(engine: Engine) -> None:
         command.upgrade(cfg, "head")
 
 
-def open_database(url: str) -> Engine:
-    """An engine for `url` with the schema at head. Errors say what to check."""
-    engine = create_db_engine(url)
+def open_database(url: str, create: bool = True) -> Engine:
+    """An engine for `url` with the schema at head. Errors say what to check. A SQLite file
+    that is not there is an error unless `create` (see create_db_engine)."""
+    engine = create_db_engine(url, create)
+    shown = engine.url.render_as_string(hide_password=True)
     try:
         key = str(engine.url)
         with _migrate_lock:
@@ -96,8 +128,16 @@ def open_database(url: str) -> Engine:
     except sa.exc.OperationalError as exc:
         engine.dispose()
         raise CampaignError(
-            f"cannot open the database {engine.url.render_as_string(hide_password=True)}: "
-            f"{exc.orig}. Check OUTREACH_DATABASE_URL / --db and that the server is running."
+            f"cannot open the database {shown}: {exc.orig}. Check OUTREACH_DATABASE_URL / --db "
+            "and that the server is running."
+        ) from exc
+    except sa.exc.DatabaseError as exc:
+        engine.dispose()
+        path = sqlite_path(engine.url)
+        what = f"the file {path} is not a SQLite database or is damaged" if path else shown
+        raise CampaignError(
+            f"cannot open the database: {what} ({exc.orig}). Check OUTREACH_DATABASE_URL / "
+            "--db, or restore the file from a backup."
         ) from exc
     return engine
 

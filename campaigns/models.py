@@ -261,3 +261,22 @@ class OutboxMessage(SQLModel, table=True):
     next_try_at: datetime
     delivered_at: datetime | None = None
     last_error: str | None = None
+
+
+class RetentionAudit(SQLModel, table=True):
+    """Each real `outreach retention run`, per campaign: who, when, what was deleted."""
+
+    __tablename__ = "retention_audit"
+    __table_args__ = (sa.Index("ix_retention_audit_at", "at"),)
+    id: int | None = Field(default=None, primary_key=True)
+    at: datetime
+    by: str
+    campaign_id: int = Field(foreign_key="campaign.id")
+    days: int
+    cutoff: datetime  # calls that started before this lost their recording and transcript
+    calls: int
+    recordings: int
+    bytes: int = Field(sa_column=sa.Column(sa.BigInteger, nullable=False))  # may pass 2 GiB
+    transcripts: int
+    turns: int
+    errors: int

@@ -19,6 +19,7 @@ from orchestrator import (
     cli_contacts,
     cli_demo,
     cli_leads,
+    cli_ops,
     cli_run,
     cli_script,
     cli_speech,
@@ -54,7 +55,7 @@ def _global(
 
 
 _MODULES = (cli_calls, cli_campaigns, cli_campaign_edit, cli_campaign_script, cli_contacts,
-            cli_demo, cli_leads, cli_run, cli_script, cli_speech, cli_telephony,
+            cli_demo, cli_leads, cli_ops, cli_run, cli_script, cli_speech, cli_telephony,
             cli_web)  # fmt: skip
 for module in _MODULES:
     module.register(app)
@@ -72,10 +73,25 @@ def _user_errors() -> tuple[type[BaseException], ...]:
     return (AsrError, CampaignError, DialogError, TelephonyError, SettingsError, UserError, OSError)
 
 
+def _database_trouble(exc: BaseException) -> bool:
+    """The database failing under a command (a damaged file, the server gone, a full disk): the
+    user's to fix, not a bug. Integrity and programming errors stay bugs."""
+    import sqlalchemy as sa
+
+    return isinstance(exc, sa.exc.OperationalError) or type(exc) is sa.exc.DatabaseError
+
+
 def _user_error_in(exc: BaseException) -> BaseException | None:
     """The user-facing error in `exc`, also when task groups wrapped it (ExceptionGroup)."""
     if isinstance(exc, _user_errors()):
         return exc
+    if _database_trouble(exc):
+        from orchestrator.cli_common import UserError
+
+        orig = getattr(exc, "orig", None) or exc
+        return UserError(f"the database failed: {orig}. Check OUTREACH_DATABASE_URL / --db, "
+                         "that the server is running, and the disk; restore a damaged file "
+                         "from a backup")  # fmt: skip
     if isinstance(exc, BaseExceptionGroup):
         for sub in exc.exceptions:
             found = _user_error_in(sub)
@@ -96,7 +112,8 @@ def main() -> None:
             raise
         known = _user_error_in(exc)
         if known is not None:
-            privacy.to_file(logging.WARNING, f"stopped: {known}")
+            cause = exc if known is not exc else None  # a translated error keeps its traceback
+            privacy.to_file(logging.WARNING, f"stopped: {known}", cause)
             print_error(known)
             sys.exit(2)
         privacy.to_file(logging.ERROR, f"internal error: {type(exc).__name__}: {exc}", exc)

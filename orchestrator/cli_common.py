@@ -66,7 +66,10 @@ def engine_of(ctx: typer.Context) -> Engine:
     opts = root.obj
     assert isinstance(opts, GlobalOptions)
     if opts.engine is None:
-        opts.engine = open_database(opts.settings.db_url)
+        # The home's own database is made on first use; a database named by URL (--db,
+        # OUTREACH_DATABASE_URL, the settings file) must be there (`outreach init` makes one).
+        create = opts.settings.database_url is None
+        opts.engine = open_database(opts.settings.db_url, create=create)
         root.call_on_close(opts.engine.dispose)
     return opts.engine
 

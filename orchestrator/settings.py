@@ -10,7 +10,7 @@ import os
 import tomllib
 from datetime import timedelta
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
 from pydantic import Field, SecretStr, ValidationError
 from pydantic_settings import (
@@ -79,6 +79,10 @@ class Settings(BaseSettings):
     number_max_per_minute: int | None = None
     number_max_per_hour: int | None = None
     number_max_per_day: int | None = None
+    # Recordings and transcripts older than this many days are deleted by `outreach retention
+    # run` (None: kept until deleted by hand); per campaign name, a longer or shorter period.
+    retention_days: int | None = Field(default=None, ge=1)
+    retention_campaign_days: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
 
     @property
     def db_url(self) -> str:

@@ -48,7 +48,12 @@ def pg_url() -> Iterator[str]:
 
 @pytest.fixture
 def sqlite_url(tmp_path: Path) -> str:
-    return f"sqlite:///{tmp_path / 'outreach.db'}"
+    """A new SQLite database file (empty: SQLite reads a 0-byte file as a database with no
+    tables), so the CLI, which refuses a --db file that is not there, takes it as made by
+    `outreach init`."""
+    path = tmp_path / "outreach.db"
+    path.touch()
+    return f"sqlite:///{path}"
 
 
 @pytest.fixture(params=["sqlite", "postgres"])
