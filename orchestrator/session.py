@@ -41,7 +41,7 @@ from dialogs import (
 from dialogs.tts import PromptCache
 from orchestrator.health import WorkerHealth
 from orchestrator.recording import Recorder
-from telephony.base import AudioFrame, DtmfFrame, Media
+from telephony.base import AudioFrame, DtmfFrame, Media, PlayResult
 
 log = logging.getLogger(__name__)
 
@@ -153,7 +153,8 @@ class CallSession:
     async def run(self) -> Conversation:
         """Run the dialog. Whatever fails inside it (a prompt that cannot be synthesised, the
         opt-out write, the recogniser), the caller hears the script's apology and everything heard
-        so far stays in the Conversation; a cancelled call (a second Ctrl-C) keeps it too."""
+        so far stays in the Conversation; a cancelled call (a second Ctrl-C) hears the apology
+        and keeps it too."""
         try:
             await self._dialog()
         except Exception as exc:  # ExceptionGroup included: a task of the call's group failed
@@ -161,6 +162,13 @@ class CallSession:
             log.exception("call %s failed mid-dialog; ending it politely", self.attempt_id)
             if self.conv.transfer_queue is None:  # an agent takes over instead
                 await self._apologise()
+        except anyio.get_cancelled_exc_class():
+            # A second Ctrl-C: the customer still hears the closing (bounded) before the line
+            # is ended, rather than a line going dead mid-sentence.
+            with anyio.CancelScope(shield=True):
+                if self.conv.transfer_queue is None and not self.conv.hung_up:
+                    await self._apologise()
+            raise
         finally:
             self.svc.health.close_meter(self.meter)
             with anyio.CancelScope(shield=True):
@@ -284,19 +292,27 @@ class CallSession:
         self._playing = True
         try:
             played = await self.media.play(pcm)
+        except anyio.get_cancelled_exc_class():
+            # Stopped mid-prompt (a second Ctrl-C): what was said until now stays in the
+            # transcript and the recording.
+            ms = min(len(pcm) // 16, int((self.clock.now() - start) * 1000))
+            self._said(cmd, start, pcm, PlayResult(ms, len(pcm) // 16, True))
+            raise
         finally:
             self._playing = False
-        heard = pcm[: played.played_ms * 16]
+        self._said(cmd, start, pcm, played)
+        if played.interrupted:
+            self.engine.handle(Interrupted(self.clock.now(), played.played_ms))
+        return played.interrupted
+
+    def _said(self, cmd: Say, start: float, pcm: bytes, played: PlayResult) -> None:
         if self.recorder is not None:
-            self.recorder.robot(start, heard)
+            self.recorder.robot(start, pcm[: played.played_ms * 16])
         text = cmd.text if not played.interrupted else f"{cmd.text} [cut at {played.played_ms} ms]"
         self.conv.turns.append(
             TurnRecord("robot", text, start, round(start + played.played_ms / 1000, 3),
                        prompt_id=cmd.prompt_id, state=self.engine.state)
         )  # fmt: skip
-        if played.interrupted:
-            self.engine.handle(Interrupted(self.clock.now(), played.played_ms))
-        return played.interrupted
 
     async def _listen(
         self, cmd: Listen, recv: MemoryObjectReceiveStream[_Input]

@@ -151,4 +151,12 @@ def test_a_second_ctrl_c_keeps_the_transcripts_and_recordings_of_live_calls(
     assert stopped, [(a.outcome, a.dialog_outcome) for a in _open(db)]
     for attempt in stopped:
         assert attempt.recording_path and Path(attempt.recording_path).stat().st_size > 44
+    # The customers of the stopped calls heard the closing before their line was ended.
+    apology = load_script(SCRIPT).apology
+    for attempt in stopped:
+        shown = cli(home, "calls", "show", attempt.id, "--json")
+        robot = [t for t in shown["turns"] if t["speaker"] == "robot"]
+        assert len(robot) >= 2 and robot[-1]["prompt_id"] == "apology", shown["turns"]
+        assert robot[0]["end_s"] > robot[0]["start_s"], "what was said before is kept"
+        assert robot[-1]["text"] == apology and robot[-1]["end_s"] > robot[-1]["start_s"]
     assert all(a.outcome is not None for a in _open(db)), "every attempt has an outcome"
