@@ -110,6 +110,7 @@ def test_qa_sees_the_customer_id_and_the_lists_columns(tmp_path: Path) -> None:
             _login(client, "seo")
             found = client.get("/qa").text
             assert '<td class="customer-id">C7000</td>' in found
+            assert '<td class="phone" title="+821055551000">010-5555-1000</td>' in found
             call = client.get(f"/qa/calls/{data.call_ids[0]}").text
             assert '<dd id="customer-id">C7000</dd>' in call
             assert '<dt class="list-column">branch</dt><dd>강남지점</dd>' in call
