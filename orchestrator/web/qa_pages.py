@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import io
 from collections.abc import Mapping
+from datetime import datetime
 from typing import Any
 from urllib.parse import urlencode
 
@@ -19,6 +20,7 @@ from campaigns.db import session
 from campaigns.errors import CampaignError, InvalidInput, NotFound
 from campaigns.lead_card import national
 from campaigns.moments import parse_when
+from campaigns.policy import zone
 from campaigns.repo import REGION_ZONES, get_campaign_by_name, list_campaigns
 from campaigns.script_store import short_version
 from campaigns.search import TIERS, CallFilter, check_filter, search_calls, write_csv
@@ -78,9 +80,23 @@ def _search(
 ) -> tuple[list[dict[str, Any]], int]:
     rows, total = search_calls(db, build_filter(db, args, region), limit=PAGE_SIZE,
                                offset=offset, count_cap=offset + COUNT_CAP)  # fmt: skip
+    zones = _zones(db)
     for r in rows:
         r["phone_national"] = national(r["phone"])  # as the reviewer dials it; E.164 on hover
+        r["started_local"] = local_time(r["started_at"], zones.get(r["campaign"], "UTC"))
     return rows, total
+
+
+def _zones(db: Engine) -> dict[str, str]:
+    with session(db) as s:
+        return {c.name: c.time_zone for c in list_campaigns(s)}
+
+
+def local_time(at: str | None, tz: str) -> str:
+    """`2026-03-04 10:00 Asia/Seoul`: a stored time as the campaign's people read it."""
+    if not at:
+        return ""
+    return datetime.fromisoformat(at).astimezone(zone(tz)).strftime("%Y-%m-%d %H:%M ") + tz
 
 
 def _campaign_names(db: Engine) -> list[str]:
@@ -139,6 +155,7 @@ def _call(db: Engine, attempt_id: str) -> dict[str, Any]:
     call["script_version_short"] = short_version(call.get("script_version"))
     call["marks"] = qa_marks.marks_of(db, attempt_id)
     call["phone_national"] = national(call["phone"])
+    call["started_local"] = local_time(call["started_at"], _zones(db).get(call["campaign"], "UTC"))
     return call
 
 

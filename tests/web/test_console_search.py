@@ -111,8 +111,10 @@ def test_qa_sees_the_customer_id_and_the_lists_columns(tmp_path: Path) -> None:
             found = client.get("/qa").text
             assert '<td class="customer-id">C7000</td>' in found
             assert '<td class="phone" title="+821055551000">010-5555-1000</td>' in found
+            assert ">2026-03-04 10:00 Asia/Seoul</a>" in found, "the campaign's time, zone named"
             call = client.get(f"/qa/calls/{data.call_ids[0]}").text
             assert '<dd id="customer-id">C7000</dd>' in call
+            assert ">2026-03-04 10:00 Asia/Seoul</dd>" in call
             assert '<dt class="list-column">branch</dt><dd>강남지점</dd>' in call
             export = client.get("/qa/export.csv").text
             assert "C7000" in export and "branch=강남지점" in export
