@@ -29,6 +29,20 @@ class Pending:
     tries: int
 
 
+def pending(engine: Engine, now: datetime | None = None, limit: int = 50) -> list[Pending]:
+    """Messages due for (another) try, oldest first, without claiming them (to look at the
+    queue; delivery takes its messages with `claim`)."""
+    now = now or utcnow()
+    q = (
+        sa.select(O.c.id, O.c.kind, O.c.payload, O.c.tries)
+        .where(O.c.delivered_at.is_(None), O.c.next_try_at <= now)
+        .order_by(O.c.next_try_at, O.c.id)
+        .limit(limit)
+    )
+    with engine.connect() as conn:
+        return [Pending(r.id, r.kind, dict(r.payload), r.tries) for r in conn.execute(q)]
+
+
 def claim(
     engine: Engine, now: datetime | None = None, limit: int = 10, lease: timedelta = LEASE
 ) -> list[Pending]:

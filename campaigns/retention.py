@@ -19,13 +19,14 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 
 from campaigns.db import write_connection
-from campaigns.models import Attempt, CallSearch, RetentionAudit, Turn
+from campaigns.models import Attempt, CallSearch, Campaign, RetentionAudit, Turn
 from campaigns.repo import utcnow
 
 A = Attempt.__table__  # type: ignore[attr-defined]  # sqlmodel declares __table__ untyped
 T = Turn.__table__  # type: ignore[attr-defined]
 S = CallSearch.__table__  # type: ignore[attr-defined]
 R = RetentionAudit.__table__  # type: ignore[attr-defined]
+K = Campaign.__table__  # type: ignore[attr-defined]
 BATCH = 500
 
 
@@ -165,7 +166,15 @@ def record_run(engine: Engine, swept: Swept, by: str, at: datetime | None = None
 
 
 def audit_rows(engine: Engine, limit: int = 1000) -> list[dict[str, Any]]:
-    """The retention runs, newest first."""
-    q = sa.select(R).order_by(R.c.at.desc(), R.c.id.desc()).limit(limit)
+    """The retention runs, newest first, with the campaign's name; times in ISO 8601."""
+    q = (
+        sa.select(R, K.c.name.label("campaign"))
+        .join(K, K.c.id == R.c.campaign_id)
+        .order_by(R.c.at.desc(), R.c.id.desc())
+        .limit(limit)
+    )
     with engine.connect() as conn:
-        return [dict(r) for r in conn.execute(q).mappings()]
+        rows = [dict(r) for r in conn.execute(q).mappings()]
+    for r in rows:
+        r["at"], r["cutoff"] = r["at"].isoformat(), r["cutoff"].isoformat()
+    return rows

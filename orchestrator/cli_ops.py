@@ -131,6 +131,10 @@ def retention_run(
         console.print("no campaign has a retention period; nothing deleted")
 
 
+def _minute(iso: str) -> str:
+    return iso[:16].replace("T", " ")
+
+
 @retention_app.command("audit")
 def retention_audit(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     """Every real retention run, newest first: who, when, which campaign, what was deleted."""
@@ -138,9 +142,12 @@ def retention_audit(ctx: typer.Context, as_json: JsonOpt = False) -> None:
     if as_json:
         print_json(rows)
         return
-    columns = ["at", "by", "campaign_id", "days", "cutoff", "calls", "recordings", "bytes",
+    columns = ["when (UTC)", "by", "campaign", "days", "before (UTC)", "recordings", "MB",
                "transcripts", "errors"]  # fmt: skip
-    print_table("Retention runs", columns, [[r[c] for c in columns] for r in rows])
+    cells = [[_minute(r["at"]), r["by"], r["campaign"], r["days"], _minute(r["cutoff"]),
+              r["recordings"], f"{r['bytes'] / 1e6:.1f}", r["transcripts"], r["errors"]]
+             for r in rows]  # fmt: skip
+    print_table(f"Retention runs ({len(rows):,})", columns, cells)
 
 
 def register(app: typer.Typer) -> None:
