@@ -24,8 +24,6 @@ from campaigns.policy import (
 )
 from campaigns.regions import RegionPreset, preset_for
 from campaigns.script_store import short_version, store_script
-from orchestrator.campaign_model import listener_model
-from orchestrator.campaign_script import read_script
 from orchestrator.cli_common import (
     JsonOpt,
     UserError,
@@ -138,6 +136,11 @@ def create(
     # not at the first answered call.
     # The file is read once: the campaign keeps that text (and its absolute path), so `run`
     # works from any directory and editing the file later changes nothing until update-script.
+    # Imported here: they load the dialog engine and the recognisers, which `campaign list` and
+    # the other commands of this module do not need (start-up, tests/orchestrator/test_startup.py).
+    from orchestrator.campaign_model import listener_model
+    from orchestrator.campaign_script import read_script
+
     source = read_script(script)
     settings = settings_of(ctx)
     listener_model(model, source.script.language, settings.models_dir, settings.asr_model, name)

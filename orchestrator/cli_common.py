@@ -6,18 +6,18 @@ import json
 import sys
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Annotated, Any, NoReturn
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
 from rich.console import Console
-from rich.table import Table
 from rich.text import Text
-from sqlalchemy.engine import Engine
 
-from campaigns.db import open_database
-from campaigns.lead_card import national
 from orchestrator import privacy
-from orchestrator.settings import Settings, load_settings
+
+if TYPE_CHECKING:  # imported on use: `outreach --help` needs neither SQLAlchemy nor pydantic
+    from sqlalchemy.engine import Engine
+
+    from orchestrator.settings import Settings
 
 console = Console()
 err_console = Console(stderr=True, soft_wrap=True)  # an error stays one line, whatever its length
@@ -43,6 +43,8 @@ class GlobalOptions:
     @property
     def settings(self) -> Settings:
         if self._settings is None:
+            from orchestrator.settings import load_settings
+
             self._settings = load_settings(self.config, database_url=self.db, home=self.home)
             # From here on warnings and errors are also kept in the home's log file.
             privacy.install_file(self._settings.home)
@@ -66,6 +68,8 @@ def engine_of(ctx: typer.Context) -> Engine:
     opts = root.obj
     assert isinstance(opts, GlobalOptions)
     if opts.engine is None:
+        from campaigns.db import open_database
+
         # The home's own database is made on first use; a database named by URL (--db,
         # OUTREACH_DATABASE_URL, the settings file) must be there (`outreach init` makes one).
         create = opts.settings.database_url is None
@@ -102,6 +106,8 @@ def _cell(column: str, value: Any) -> Text:
         return Text("")
     text = str(value)
     if column.lower() == "phone" and text.startswith("+"):
+        from campaigns.lead_card import national
+
         text = national(text)  # people read their local format; --json keeps E.164
     # Text, not markup: a name or path with "[...]" in it is shown as written.
     return Text(text)
@@ -114,6 +120,8 @@ def print_table(
     """A readable table for people, at any terminal width (80 columns included): long text
     wraps; ids, names and phones are never wrapped or cut; when even that does not fit,
     columns are dropped (`drop_first`, then the rightmost others) and the caption says which."""
+    from rich.table import Table
+
     cells = [[_cell(c, v) for c, v in zip(columns, row, strict=False)] for row in rows]
     keep = list(range(len(columns)))
 
