@@ -191,5 +191,9 @@ def _report(
             transferred=transferred,
             callback_at=callback_at,
         )
-    extra = {"latencies_s": conv.latencies_s, "synthesised_in_call": conv.synthesised_in_call}
+    extra: dict[str, list[Any]] = {"latencies_s": conv.latencies_s,
+                                   "synthesised_in_call": conv.synthesised_in_call}
+    if conv.first_word_at is not None and dial.answered_at is not None:
+        # From the answer to the robot's first word (the greeting names the customer).
+        extra["first_word_s"] = [round(conv.first_word_at - dial.answered_at, 3)]
     return CallReport(result, conv.turns, lead, conv.opt_out, plan.webhook, extra)

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import csv
 import json
+import os
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -40,17 +42,36 @@ from orchestrator.dialer import RunStats
 from orchestrator.running import RunRequest, run_campaign
 
 
-def run_with_display(request: RunRequest, as_json: bool) -> RunStats:
+def run_with_display(request: RunRequest, as_json: bool, processes: int = 1) -> RunStats:
+    def go(show: Callable[[RunStats], None] | None) -> RunStats:
+        if processes == 1:
+            return anyio.run(run_campaign, request.with_progress(show) if show else request)
+        from orchestrator.processes import run_processes
+        from orchestrator.runtime import capacity
+
+        r = request
+        return anyio.run(run_processes, r.settings, r.campaign, r.telephony, r.until_done,
+                         r.speed, processes, capacity(r.settings), show)  # fmt: skip
+
     if as_json:
-        return anyio.run(run_campaign, request)
+        return go(None)
     with Live(console=console, refresh_per_second=4, transient=False) as live:
 
         def show(stats: RunStats) -> None:
             live.update(live_table(stats))
 
-        stats = anyio.run(run_campaign, request.with_progress(show))
+        stats = go(show)
     console.print()
     return stats
+
+
+def parse_processes(text: str) -> int:
+    """`--processes`: a number of worker processes, or auto (one per core)."""
+    if text == "auto":
+        return os.cpu_count() or 1
+    if not text.isdigit() or not 1 <= int(text) <= 64:
+        raise UserError(f"--processes must be a number from 1 to 64 or auto, not {text!r}")
+    return int(text)
 
 
 def run(
@@ -63,6 +84,9 @@ def run(
         bool, typer.Option("--until-done", help="Stop when nobody is due and no call is live.")
     ] = False,
     speed: Annotated[float, typer.Option(help="sim only: run this many times real time.")] = 1.0,
+    processes: Annotated[str, typer.Option(
+        help="Worker processes sharing the calls: a number, or auto (one per core)."
+    )] = "1",
     as_json: JsonOpt = False,
 ) -> None:
     """Dial a campaign: claims due contacts, paces calls, records every outcome. Ctrl-C or
@@ -77,6 +101,7 @@ def run(
         raise UserError("--speed is for the sim backend; a real PBX runs in real time")
     if speed <= 0:
         raise UserError("--speed must be above 0")
+    n_processes = parse_processes(processes)
     with session(engine_of(ctx)) as s:
         found = get_campaign_by_name(s, campaign)
         status = found.status
@@ -104,14 +129,15 @@ def run(
         lines = waiting_lines(before, tz, datetime.now(UTC), campaign)
         console.print("\n".join(lines) + then, markup=False, highlight=False)
     request = RunRequest(settings, engine, campaign, backend, until_done, speed)
-    stats = run_with_display(request, as_json)
+    stats = run_with_display(request, as_json, n_processes)
     after = waiting(engine, cid, datetime.now(UTC))
     if as_json:
         print_json({**stats.as_json(), "queue": waiting_json(after)})
         return
     console.print(
         f"stopped: {stats.stopped_by}; {stats.finished} calls in {stats.elapsed_s:.0f} s "
-        f"(at most {stats.peak_in_flight} at once, limit {stats.limit})"
+        f"(at most {stats.peak_in_flight} at once, limit {stats.limit}"
+        + (f", {stats.processes} processes)" if stats.processes > 1 else ")")
     )
     for line in health_lines(stats):
         console.print(line, markup=False, highlight=False)

@@ -7,6 +7,7 @@ secret comes from the settings/environment, else from the sandbox's stored secre
 from __future__ import annotations
 
 import dataclasses
+import signal
 from pathlib import Path
 from typing import Annotated
 
@@ -145,3 +146,23 @@ def check(ctx: typer.Context, as_json: JsonOption = False) -> None:
         print_json(report)
     else:
         print_table("AMI check", ["", "value"], [(k, v) for k, v in report.items()])
+
+
+@sandbox_app.command("customers")
+def sandbox_customers(ctx: typer.Context, campaign: str) -> None:
+    """Serve the sandbox's simulated customers for a campaign until Ctrl-C: for several
+    `outreach run` processes on one sandbox (each with OUTREACH_ASTERISK_SIMULATED_CUSTOMERS=
+    false), since the customers' address is one global of the sandbox's dialplan."""
+    from orchestrator.processes import sandbox_customers as serve
+
+    settings = settings_of(ctx)
+
+    async def main() -> None:
+        async with serve(settings, campaign):
+            err_console.print(f"serving the simulated customers of {campaign} (Ctrl-C stops)",
+                              markup=False)  # fmt: skip
+            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                async for _ in signals:
+                    return
+
+    anyio.run(main)

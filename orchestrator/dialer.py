@@ -30,7 +30,14 @@ from campaigns.progress import Progress, campaign_progress
 from campaigns.repo import get_campaign
 from orchestrator.callflow import CallPlan, place_call
 from orchestrator.health import HealthReport
-from orchestrator.pacing import IDLE_POLL_S, PacerConfig, PacerState, hopper_limit, plan
+from orchestrator.pacing import (
+    IDLE_POLL_S,
+    PacerConfig,
+    PacerState,
+    hopper_limit,
+    plan,
+    share,
+)
 from orchestrator.privacy import mask_phone
 from orchestrator.prompt_audio import PromptPreparer
 from orchestrator.session import Services, describe
@@ -54,11 +61,13 @@ class RunStats:
     in_flight: int = 0
     peak_in_flight: int = 0
     limit: int = 0  # calls in flight at most: channels, never above the worker's capacity
+    processes: int = 1
     answered: int = 0
     leads: int = 0
     opt_outs: int = 0
     outcomes: Counter[str] = field(default_factory=Counter)
     latencies_s: list[float] = field(default_factory=list)
+    first_word_s: list[float] = field(default_factory=list)  # answer -> the robot's first word
     recovered: int = 0
     not_dialled: Counter[str] = field(default_factory=Counter)  # refused by the dial gate, why
     prompts_ahead: int = 0  # prompts synthesised while their contact waited to be dialled
@@ -70,10 +79,13 @@ class RunStats:
     holding: str | None = None  # why new calls are held back right now (the worker's health)
 
     def as_json(self) -> dict[str, object]:
-        lat = sorted(self.latencies_s)
+        def pcts(values: list[float]) -> dict[str, float | int | None]:
+            v = sorted(values)
 
-        def pct(p: float) -> float | None:
-            return lat[min(len(lat) - 1, int(p * len(lat)))] if lat else None
+            def pct(p: float) -> float | None:
+                return v[min(len(v) - 1, int(p * len(v)))] if v else None
+
+            return {"p50": pct(0.5), "p95": pct(0.95), "max": v[-1] if v else None, "n": len(v)}
 
         return {
             "campaign": self.campaign,
@@ -81,13 +93,15 @@ class RunStats:
             "finished": self.finished,
             "peak_in_flight": self.peak_in_flight,
             "limit": self.limit,
+            "processes": self.processes,
             "answered": self.answered,
             "leads": self.leads,
             "opt_outs": self.opt_outs,
             "outcomes": dict(self.outcomes),
             "recovered_from_previous_run": self.recovered,
             "not_dialled": dict(self.not_dialled),
-            "response_latency_s": {"p50": pct(0.5), "p95": pct(0.95), "n": len(lat)},
+            "response_latency_s": pcts(self.latencies_s),
+            "first_word_s": pcts(self.first_word_s),
             "prompts": {"rendered_ahead": self.prompts_ahead,
                         "synthesised_in_call": self.synthesised_in_call},
             "health": self.health.as_json(),
@@ -107,6 +121,7 @@ class DialerOptions:
     handle_signals: bool = False
     caps: NumberCaps = field(default_factory=NumberCaps)  # per number, across campaigns
     call_plan: CallPlan = field(default_factory=lambda: CallPlan(None, False))
+    share: tuple[int, int] = (0, 1)  # this process's index among the worker's processes
 
 
 class Dialer:
@@ -154,7 +169,10 @@ class Dialer:
         if campaign.status != "active":
             self.stop(campaign.status)  # paused before we began: dial nothing
         cps = campaign.cps * self.opts.speed
-        self.pacer = PacerConfig(campaign.max_channels, cps, self.opts.capacity,
+        # One process of several (`run --processes`) takes its share of the channels and cps.
+        index, n = self.opts.share
+        channels, cps = share(campaign.max_channels, index, n), cps / n
+        self.pacer = PacerConfig(channels, cps, self.opts.capacity,
                                  hopper_limit(cps, self.opts.lease.total_seconds()))  # fmt: skip
         self.stats.limit = self.pacer.limit
         health = self.svc.health
@@ -307,6 +325,7 @@ class Dialer:
         self.stats.leads += lead_id is not None
         self.stats.opt_outs += report.opt_out
         self.stats.latencies_s.extend(report.extra.get("latencies_s", []))
+        self.stats.first_word_s.extend(report.extra.get("first_word_s", []))
         self.stats.synthesised_in_call += len(report.extra.get("synthesised_in_call", []))
         self.stats.prompts_ahead = self.prep.rendered
         self._progress()

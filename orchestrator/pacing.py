@@ -30,6 +30,11 @@ class PacerConfig:
         return max(1, min(self.max_channels, self.capacity))
 
 
+def share(total: int, index: int, n: int) -> int:
+    """Process `index`'s part of `total` among n processes (the parts add up, none below 1)."""
+    return max(1, total // n + (index < total % n))
+
+
 def hopper_limit(cps: float, lease_s: float, margin: float = 0.5) -> int:
     """Claims that `cps` dials within `margin` of the lease: 1,000 channels at 1 cps and a
     15-minute lease wait for at most 450 claims (7.5 minutes of dialling), never 1,000."""

@@ -48,6 +48,7 @@ class RunRequest:
     speed: float = 1.0
     on_progress: Callable[[RunStats], None] | None = None
     handle_signals: bool = True
+    share: tuple[int, int] = (0, 1)  # (index, n): one of n processes of one worker
 
     def with_progress(self, fn: Callable[[RunStats], None]) -> RunRequest:
         return dataclasses.replace(self, on_progress=fn)
@@ -115,11 +116,12 @@ async def run_campaign(request: RunRequest) -> RunStats:
         call_plan=CallPlan(
             campaign.transfer_queue, settings.webhook_url is not None, settings.ring_timeout_s
         ),
+        share=request.share,
     )
     dialer = Dialer(request.engine, campaign.id, services, backend, options, request.on_progress)
     with worker_lock(settings, wid):
         async with anyio.create_task_group() as tg:
-            if settings.webhook_url:
+            if settings.webhook_url and request.share[0] == 0:  # one outbox per worker
                 # Delivery never raises (errors are logged and retried): the calls go on.
                 tg.start_soon(
                     run_outbox, request.engine, settings.webhook_url, key, DeliveryStats()

@@ -9,7 +9,7 @@ import socket
 from collections.abc import Awaitable, Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import replace
-from typing import IO
+from typing import IO, Protocol
 
 import anyio
 import sqlalchemy as sa
@@ -133,7 +133,15 @@ def persona_picker(engine: Engine, campaign_id: int) -> Callable[[str], Persona]
     return persona
 
 
-def customer_spec(services: Services, text: str, language: str) -> PromptSpec:
+class Voices(Protocol):
+    """What simulated customers need to speak: the script (its language and voice) and the
+    prompt cache (Services has both; so does the sandbox's customer side on its own)."""
+
+    script: Script
+    prompts: PromptCache
+
+
+def customer_spec(services: Voices, text: str, language: str) -> PromptSpec:
     """How a simulated customer says `text`: in the script's own voice when they speak its
     language (Mandarin: Kokoro, which Whisper can hear; espeak-ng's Mandarin it cannot), else
     their language's espeak-ng voice."""
@@ -142,7 +150,7 @@ def customer_spec(services: Services, text: str, language: str) -> PromptSpec:
     return PromptSpec(text, voice_for(language, voice_for(services.script.language)))
 
 
-def speaker(services: Services) -> Callable[[str, str], Awaitable[bytes]]:
+def speaker(services: Voices) -> Callable[[str, str], Awaitable[bytes]]:
     """Simulated customers speak with the project's synthesiser (`customer_spec`)."""
 
     async def speak(text: str, language: str) -> bytes:
@@ -151,7 +159,7 @@ def speaker(services: Services) -> Callable[[str, str], Awaitable[bytes]]:
     return speak
 
 
-async def prerender_customers(services: Services) -> None:
+async def prerender_customers(services: Voices) -> None:
     """The simulated customers' phrases, rendered before the first dial like the robot's prompts:
     a customer synthesises its answers when its call starts, and with Kokoro (about a second a
     phrase, one process) it would still be doing so when the robot's first prompt ends."""

@@ -84,6 +84,7 @@ class Conversation:
     hung_up: bool = False
     error: str | None = None  # what failed on our side, if anything (the call still ended well)
     degraded: str | None = None  # why the call's audio could not be trusted (outcome degraded)
+    first_word_at: float | None = None  # anyio's clock when the robot's first prompt began
 
 
 @dataclass(frozen=True)
@@ -290,6 +291,8 @@ class CallSession:
             self.conv.latencies_s.append(round(eot_delay + start - received, 3))
             self._pending_reply = None
         self._playing = True
+        if self.conv.first_word_at is None:
+            self.conv.first_word_at = anyio.current_time()
         try:
             played = await self.media.play(pcm)
         except anyio.get_cancelled_exc_class():

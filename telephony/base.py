@@ -56,6 +56,7 @@ class DialResult:
     amd_cause: str | None = None  # Asterisk's AMDCAUSE, e.g. "INITIALSILENCE-2500-2500"
     cause: str | None = None  # PBX hang-up cause text, with the SIP code where known
     detail: str | None = None
+    answered_at: float | None = None  # anyio's clock when the line was answered
 
 
 @dataclass(frozen=True)

@@ -169,7 +169,9 @@ class AsteriskBackend:
         if call.amd_expected and not call.amd_seen.is_set():
             with anyio.move_on_after(1.0):  # the UserEvent precedes AudioSocket in the dialplan
                 await call.amd_seen.wait()
-        call.decide(DialResult(DialOutcome.ANSWERED, amd=call.amd, amd_cause=call.amd_cause))
+        answered = call.answered_at if call.answered_at is not None else anyio.current_time()
+        call.decide(DialResult(DialOutcome.ANSWERED, amd=call.amd, amd_cause=call.amd_cause,
+                               answered_at=answered))  # fmt: skip
         tg.cancel_scope.cancel()
 
     async def _await_events(self, call: AsteriskCall, tg: TaskGroup) -> None:

@@ -65,6 +65,7 @@ class AsteriskCall:
         self.hung_up = anyio.Event()
         self.ended = anyio.Event()  # failed or hung up: the events side has something to say
         self.answered_by_pbx = False
+        self.answered_at: float | None = None
         self.send_uncertain = False  # the Originate's connection dropped before Asterisk answered
         self.sent_on: int | None = None  # the AMI connection number Asterisk accepted it on
         self.audio: AudioSocketCall | None = None
@@ -80,6 +81,7 @@ class AsteriskCall:
             self.evidence = replace(self.evidence, originate=event)
             if event.get("Reason") == "4":
                 self.answered_by_pbx = True
+                self.answered_at = anyio.current_time()
             else:
                 self.ended.set()
         elif name == "DialEnd":

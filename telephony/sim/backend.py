@@ -123,7 +123,8 @@ class SimCall:
         if outcome is DialOutcome.ANSWERED:
             self.link = MediaLink(self._speed)
         detail = f"persona {self.persona.name}"
-        self._decide(DialResult(outcome, amd=amd, cause=cause, detail=detail))
+        answered = anyio.current_time() if self.link is not None else None
+        self._decide(DialResult(outcome, amd=amd, cause=cause, detail=detail, answered_at=answered))
 
     async def _converse(self, link: MediaLink) -> None:
         async with anyio.create_task_group() as tg:
