@@ -32,7 +32,7 @@ from orchestrator.runtime import (
 )
 from orchestrator.session import Services, SessionConfig
 from orchestrator.settings import Settings
-from orchestrator.webhook import DeliveryStats, run_outbox
+from orchestrator.webhook import DeliveryStats, last_round, run_outbox
 from telephony.base import TelephonyBackend
 
 log = logging.getLogger(__name__)
@@ -128,4 +128,6 @@ async def run_campaign(request: RunRequest) -> RunStats:
                 )
             stats = await dialer.run()
             tg.cancel_scope.cancel()
+        if settings.webhook_url:
+            await last_round(request.engine, settings.webhook_url, key, DeliveryStats())
     return stats

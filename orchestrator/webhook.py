@@ -108,3 +108,18 @@ async def run_outbox(
                 log.warning("webhook delivery round failed; retrying", exc_info=True)
             pause = poll_s * 2**errors_in_a_row if errors_in_a_row else poll_s
             await anyio.sleep(min(pause, max(MAX_PAUSE_S, poll_s)))
+
+
+async def last_round(
+    engine: Engine, url: str, key: str | None, stats: DeliveryStats, within_s: float = 15.0
+) -> None:
+    """One more round when a run ends, so the leads of its last calls go out now rather than
+    with the next run or `leads push`; bounded by `within_s`, and never raises (what is not
+    posted stays in the outbox)."""
+    with anyio.move_on_after(within_s):
+        try:
+            async with httpx.AsyncClient(timeout=min(10.0, within_s)) as client:
+                await deliver_once(engine, url, key, client, stats)
+        except Exception:
+            stats.errors += 1
+            log.warning("webhook delivery at the end of the run failed; kept", exc_info=True)

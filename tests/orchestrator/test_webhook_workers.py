@@ -43,12 +43,15 @@ class Receiver(BaseHTTPRequestHandler):
     received: ClassVar[list[tuple[dict[str, str], bytes]]] = []
     lock = threading.Lock()
 
+    status: ClassVar[list[int]] = []  # answers to give first (then 204)
+
     def do_POST(self) -> None:
         body = self.rfile.read(int(self.headers["Content-Length"]))
         time.sleep(Receiver.delay_s)
         with Receiver.lock:
             Receiver.received.append((dict(self.headers), body))
-        self.send_response(204)
+            code = Receiver.status.pop(0) if Receiver.status else 204
+        self.send_response(code)
         self.end_headers()
 
     def log_message(self, *args: Any) -> None:
@@ -57,7 +60,7 @@ class Receiver(BaseHTTPRequestHandler):
 
 @pytest.fixture
 def receiver() -> Iterator[str]:
-    Receiver.received = []
+    Receiver.received, Receiver.status = [], []
     server = ThreadingHTTPServer(("127.0.0.1", 0), Receiver)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -178,7 +181,8 @@ def test_a_webhook_without_a_secret_is_refused_unless_unsigned(
     home = tmp_path / "home"
     cli(home, "campaign", "create", "w", "--script", "ko-dormant-deposit", "--window",
         "00:00-24:00", "--allow-night", "--days", "mon-sun")  # fmt: skip
-    (tmp_path / "l.csv").write_text("name,phone\n김민수,010-1234-5678\n", encoding="utf-8")
+    (tmp_path / "l.csv").write_text("name,phone,persona\n김민수,010-1234-5678,interested\n",
+                                    encoding="utf-8")  # fmt: skip
     cli(home, "contacts", "import", "w", str(tmp_path / "l.csv"), "--json")
     env = _env(home, OUTREACH_WEBHOOK_URL=receiver)
     run = subprocess.run([OUTREACH, "run", "w", "--until-done", "--speed", "20"], env=env,
@@ -190,6 +194,27 @@ def test_a_webhook_without_a_secret_is_refused_unless_unsigned(
     push = subprocess.run([OUTREACH, "leads", "push"], env=env, capture_output=True, text=True,
                           timeout=60)  # fmt: skip
     assert push.returncode == 2 and "OUTREACH_WEBHOOK_SECRET" in push.stderr
+    # Unsigned on purpose: the run goes ahead, and its lead is posted before it exits.
+    env = _env(home, OUTREACH_WEBHOOK_URL=receiver, OUTREACH_WEBHOOK_UNSIGNED="true")
+    run = subprocess.run([OUTREACH, "run", "w", "--until-done", "--speed", "4", "--json"],
+                         env=env, capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    ((headers, body),) = Receiver.received
+    assert "X-Outreach-Signature" not in headers and json.loads(body)["phone"] == "+821012345678"
+
+
+def test_a_retried_lead_keeps_its_delivery_id(sqlite_url: str, receiver: str) -> None:
+    engine = _leads(sqlite_url, 1)
+    Receiver.status = [503, 204]
+
+    async def push(now: Any) -> int:
+        async with httpx.AsyncClient() as client:
+            return await deliver_once(engine, receiver, "k", client, DeliveryStats(), now)
+
+    assert anyio.run(push, T0) == 0 and anyio.run(push, T0 + outbox.backoff(1)) == 1
+    engine.dispose()
+    first, second = (h["X-Outreach-Delivery"] for h, _ in Receiver.received)
+    assert first == second
 
 
 def test_unsigned_posts_carry_no_signature(sqlite_url: str, receiver: str) -> None:
