@@ -47,7 +47,10 @@ def asterisk_config(
     port = settings.audiosocket_port if audiosocket_port is None else audiosocket_port
     config = AsteriskConfig(ami=ami, audiosocket_host=settings.audiosocket_host,
                             audiosocket_port=port,
-                            audiosocket_address=settings.audiosocket_address)  # fmt: skip
+                            audiosocket_address=settings.audiosocket_address,
+                            audiosocket_peers=tuple(settings.audiosocket_peers),
+                            audiosocket_max_connections=settings.audiosocket_max_connections,
+                            )  # fmt: skip
     if channel_template is not None:
         config = dataclasses.replace(config, channel_template=channel_template)
     return config

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import ipaddress
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from orchestrator.runtime import (
     worker_lock,
 )
 from orchestrator.session import Services, SessionConfig
-from orchestrator.settings import Settings
+from orchestrator.settings import Settings, SettingsError
 from orchestrator.webhook import DeliveryStats, last_round, run_outbox
 from telephony.base import TelephonyBackend
 
@@ -61,12 +62,35 @@ def asterisk_backend(
     from telephony.asterisk import AsteriskBackend, SimulatedCustomers
 
     config = asterisk_config(settings, channel_template=settings.asterisk_channel)
+    config = dataclasses.replace(
+        config, customers_required=settings.asterisk_simulated_customers is True
+    )
     customers = None
-    if settings.asterisk_simulated_customers:
+    if simulated_customers_possible(settings):  # the backend starts them only on the sandbox
         pick = persona_picker(engine, cid)
         language = services.script.language
         customers = SimulatedCustomers(pick, language, speaker(services), hello=True)
     return AsteriskBackend(config, customers)
+
+
+def simulated_customers_possible(settings: Settings) -> bool:
+    """Whether this asterisk run may have simulated customers: the sandbox listens on loopback
+    only, so a PBX elsewhere never gets them (asked for explicitly there: refused at once)."""
+    wanted = settings.asterisk_simulated_customers
+    if wanted is False:
+        return False
+    host = settings.ami_host
+    with contextlib.suppress(ValueError):
+        host = "localhost" if ipaddress.ip_address(host).is_loopback else host
+    if host == "localhost":
+        return True
+    if wanted:
+        raise SettingsError(
+            f"asterisk_simulated_customers is true but the PBX at {settings.ami_host} is not the "
+            "sandbox (it listens on loopback only): simulated customers answer only in the "
+            "sandbox; unset OUTREACH_ASTERISK_SIMULATED_CUSTOMERS for a real PBX"
+        )
+    return False
 
 
 async def _prerender(services: Services) -> None:
@@ -87,6 +111,8 @@ async def _prerender(services: Services) -> None:
 async def run_campaign(request: RunRequest) -> RunStats:
     settings = request.settings
     key = settings.webhook_key() if settings.webhook_url else None  # refused before any dial
+    if request.telephony == "asterisk":
+        simulated_customers_possible(settings)  # asked for against a real PBX: refused here
     with session(request.engine) as s:
         campaign = get_campaign_by_name(s, request.campaign)
     assert campaign.id is not None
@@ -95,7 +121,7 @@ async def run_campaign(request: RunRequest) -> RunStats:
                                     campaign.asr_model, campaign.name)  # fmt: skip
     services = dataclasses.replace(services, script_version=campaign.script_version)
     await _prerender(services)
-    if request.telephony == "sim" or settings.asterisk_simulated_customers:
+    if request.telephony == "sim" or simulated_customers_possible(settings):
         await prerender_customers(services)
     if request.telephony == "asterisk":
         backend = asterisk_backend(settings, services, request.engine, campaign.id)

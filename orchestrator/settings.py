@@ -6,15 +6,17 @@ key) come only from the environment or the settings file, never from the reposit
 
 from __future__ import annotations
 
+import ipaddress
 import os
 import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
-from pydantic import Field, SecretStr, ValidationError
+from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
     BaseSettings,
+    NoDecode,
     PydanticBaseSettingsSource,
     SettingsConfigDict,
     TomlConfigSettingsSource,
@@ -46,16 +48,24 @@ class Settings(BaseSettings):
     ami_port: int = 5038
     ami_username: str = "outreach"
     ami_secret: SecretStr | None = None
+    # Where the AudioSocket server listens: the address of this machine that the PBX reaches
+    # (never every address: 0.0.0.0 / :: are refused). Only `audiosocket_peers` may connect
+    # (addresses or networks; env: comma-separated); past `audiosocket_max_connections` open at
+    # once a connection is told to hang up.
     audiosocket_host: str = "127.0.0.1"
     audiosocket_port: int = 0  # 0: any free port (Asterisk is told which, per call)
+    audiosocket_peers: Annotated[list[str], NoDecode] = ["127.0.0.1", "::1"]
+    audiosocket_max_connections: int = Field(default=200, gt=0)
     # What the PBX connects to when it is another machine, e.g. "10.0.0.5:9092" (the default is
     # audiosocket_host and the bound port, right for the sandbox on this machine).
     audiosocket_address: str | None = None
     # How a number is dialled: the sandbox's loopback SIP trunk by default; a carrier trunk in
     # production, e.g. "PJSIP/{digits}@carrier".
     asterisk_channel: str = "PJSIP/{digits}@simtrunk"
-    # The sandbox answers with simulated customers; turn this off against a real PBX.
-    asterisk_simulated_customers: bool = True
+    # Simulated customers answer the sandbox's calls. None (default): on when the PBX is the
+    # sandbox, off otherwise (no second listener, nothing set on a real PBX); true: refused
+    # unless the PBX is the sandbox; false: never.
+    asterisk_simulated_customers: bool | None = None
     max_call_s: float = 300.0
     ring_timeout_s: float = 30.0
     # Lead webhook (optional): POSTed with an HMAC-SHA256 signature made with this key.
@@ -83,6 +93,37 @@ class Settings(BaseSettings):
     # run` (None: kept until deleted by hand); per campaign name, a longer or shorter period.
     retention_days: int | None = Field(default=None, ge=1)
     retention_campaign_days: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+
+    @field_validator("audiosocket_host")
+    @classmethod
+    def _one_address(cls, host: str) -> str:
+        try:
+            unspecified = ipaddress.ip_address(host).is_unspecified
+        except ValueError:
+            unspecified = False  # a host name
+        if unspecified:
+            raise ValueError(
+                f"{host} listens on every address; give the address of this machine that "
+                "the PBX connects to (e.g. 10.0.0.5), or 127.0.0.1 for a PBX on this machine"
+            )
+        return host
+
+    @field_validator("audiosocket_peers", mode="before")
+    @classmethod
+    def _peer_list(cls, value: object) -> object:
+        if isinstance(value, str):
+            value = [p for p in (part.strip() for part in value.split(",")) if p]
+        if isinstance(value, list):
+            for peer in value:
+                try:
+                    ipaddress.ip_network(str(peer).strip(), strict=False)
+                except ValueError:
+                    raise ValueError(
+                        f"{peer!r} is not an IP address or network (e.g. 10.0.0.5, 10.0.0.0/24)"
+                    ) from None
+            if not value:
+                raise ValueError("give at least one address: the PBX's")
+        return value
 
     @property
     def db_url(self) -> str:

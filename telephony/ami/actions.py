@@ -42,6 +42,14 @@ def setvar(variable: str, value: str, channel: str | None = None) -> Action:
     return Action.of("Setvar", fields)
 
 
+def getvar(variable: str, channel: str | None = None) -> Action:
+    """Read a channel variable (or, without a channel, a global one): the reply's `Value`."""
+    fields = {"Variable": variable}
+    if channel is not None:
+        fields["Channel"] = channel
+    return Action.of("Getvar", fields)
+
+
 def hangup(channel: str, cause: int = 16) -> Action:
     return Action.of("Hangup", {"Channel": channel, "Cause": str(cause)})
 
@@ -55,6 +63,11 @@ def redirect(channel: str, context: str, exten: str, priority: int = 1) -> Actio
 
 def core_show_channels() -> Action:
     return Action("CoreShowChannels")
+
+
+def show_dialplan(context: str) -> Action:
+    """A list action: the context's extensions, or Response Error when the PBX has none."""
+    return Action.of("ShowDialPlan", {"Context": context})
 
 
 def ping() -> Action:

@@ -28,6 +28,7 @@ class FakeAmi:
     actions: list[Message] = field(default_factory=list)  # every action received
     logins: int = 0
     silent: bool = False  # half-open: read but never answer
+    contexts: frozenset[str] = frozenset()  # dialplan contexts ShowDialPlan finds (none: not ours)
     _streams: set[SocketStream] = field(default_factory=set)
     port: int = 0
 
@@ -89,10 +90,29 @@ class FakeAmi:
             reply.append(("Ping", "Pong"))
         elif action == "originate":
             reply.append(("Message", "Originate successfully queued"))
+        elif action == "showdialplan":
+            await self._show_dialplan(stream, message.get("Context") or "", aid)
+            return
         await stream.send(encode_message(Response(tuple(reply))))
         if action == "originate" and self.on_originate is not None:
             for event in self.on_originate(message):
                 await stream.send(encode_message(event))
+
+    async def _show_dialplan(self, stream: SocketStream, context: str, aid: str) -> None:
+        # As Asterisk answers it: an error for a context it does not have, else a list.
+        if context not in self.contexts:
+            error = [("Response", "Error"), ("ActionID", aid),
+                     ("Message", f"Did not find context {context}")]  # fmt: skip
+            await stream.send(encode_message(Response(tuple(error))))
+            return
+        head = [("Response", "Success"), ("ActionID", aid), ("EventList", "start")]
+        events = [Event((("Event", "ListDialplan"), ("ActionID", aid), ("Context", context),
+                         ("Extension", "s"), ("Priority", "1"), ("Application", "Answer"))),
+                  Event((("Event", "ShowDialPlanComplete"), ("ActionID", aid),
+                         ("EventList", "Complete"), ("ListItems", "1")))]  # fmt: skip
+        await stream.send(encode_message(Response(tuple(head))))
+        for event in events:
+            await stream.send(encode_message(event))
 
 
 @dataclass

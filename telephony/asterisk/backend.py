@@ -45,6 +45,10 @@ from telephony.audiosocket import (
 from telephony.base import DialOutcome, DialResult, OriginateRequest
 from telephony.sandbox import ROBOT_CONTEXT
 
+# Both defined by telephony/sandbox/templates/extensions.conf.tmpl.
+SANDBOX_CUSTOMERS_CONTEXT = "customers-sim"
+SANDBOX_GLOBAL = "OUTREACH_CUSTOMER_AUDIOSOCKET"
+
 log = logging.getLogger("telephony.asterisk")
 
 CustomerHandler = Callable[[str, AudioSocketCall], Awaitable[None]]  # (E.164 number, its audio)
@@ -57,11 +61,16 @@ class AsteriskConfig:
     audiosocket_host: str = "127.0.0.1"
     audiosocket_port: int = 9092  # 0: any free port (tests)
     audiosocket_address: str | None = None  # what Asterisk connects to; default host:bound port
+    audiosocket_peers: tuple[str, ...] = ("127.0.0.1", "::1")  # who may connect (the PBX)
+    audiosocket_max_connections: int = 200  # open at once, per server
     channel_template: str = "PJSIP/{digits}@simtrunk"  # {digits}: the number without "+"
     context: str = ROBOT_CONTEXT
     amd: bool = True
     media_timeout_s: float = 15.0  # answer -> AudioSocket connection (AMD alone takes up to 5 s)
     cause_grace_s: float = 2.0  # after a failure, how long to wait for the Hangup's cause
+    # With a customer handler: False = only if the PBX is the sandbox (else none, quietly);
+    # True = the run is refused unless it is (simulated customers on a real PBX were asked for).
+    customers_required: bool = False
 
 
 class AsteriskBackend:
@@ -96,15 +105,20 @@ class AsteriskBackend:
         c = self.config
         async with AsyncExitStack() as stack:
             ami = await stack.enter_async_context(AmiClient(c.ami).running())
-            server = AudioSocketServer(c.audiosocket_host, c.audiosocket_port)
+            customers = self._customers
+            if customers is not None and not await self._customers_wanted(ami):
+                customers = None
+            server = AudioSocketServer(c.audiosocket_host, c.audiosocket_port,
+                                       peers=c.audiosocket_peers,
+                                       max_connections=c.audiosocket_max_connections)  # fmt: skip
             await stack.enter_async_context(server.running())
             events = stack.enter_context(ami.subscribe(match=lambda e: e.name in _EVENTS))
             tg = await stack.enter_async_context(anyio.create_task_group())
             self._ami, self._server, self._tg = ami, server, tg
             try:
                 tg.start_soon(self._route, events)
-                if self._customers is not None:
-                    await self._start_customers(stack, tg, self._customers)
+                if customers is not None:
+                    await self._start_customers(stack, tg, customers)
                 yield
             finally:
                 tg.cancel_scope.cancel()
@@ -240,15 +254,33 @@ class AsteriskBackend:
 
     # ---- the sandbox's customer side ---------------------------------------------------------
 
+    async def _customers_wanted(self, ami: AmiClient) -> bool:
+        """Simulated customers answer only in the sandbox: a real PBX gets no second listener
+        and no global variable. The sandbox is told by its `customers-sim` context."""
+        where = f"{self.config.ami.host}:{self.config.ami.port}"
+        found, why = await _is_sandbox(ami)
+        if found:
+            return True
+        if self.config.customers_required:
+            raise AsteriskError(
+                f"simulated customers were asked for (setting asterisk_simulated_customers), but "
+                f"the PBX at {where} is not the outreach sandbox ({why}); they answer only in "
+                "the sandbox: unset OUTREACH_ASTERISK_SIMULATED_CUSTOMERS for a real PBX"
+            )
+        log.info("the PBX at %s is not the sandbox (%s): no simulated customers", where, why)
+        return False
+
     async def _start_customers(
         self, stack: AsyncExitStack, tg: TaskGroup, handler: CustomerHandler
     ) -> None:
-        server = AudioSocketServer(self.config.audiosocket_host, 0)
+        c = self.config
+        server = AudioSocketServer(c.audiosocket_host, 0, peers=c.audiosocket_peers,
+                                   max_connections=c.audiosocket_max_connections)  # fmt: skip
         await stack.enter_async_context(server.running())
         self.customer_server = server
         # A global dialplan variable: the customers' context sends its AudioSocket calls here.
         address = f"{self.config.audiosocket_host}:{server.port}"
-        await self.ami.send(actions.setvar("OUTREACH_CUSTOMER_AUDIOSOCKET", address))
+        await self.ami.send(actions.setvar(SANDBOX_GLOBAL, address))
         tg.start_soon(self._serve_customers, server, tg, handler)
 
     async def _serve_customers(
@@ -272,6 +304,29 @@ async def _run_customer(handler: CustomerHandler, key: str, audio: AudioSocketCa
         log.exception("simulated customer on %s failed", key)
     finally:
         await audio.hangup()
+
+
+async def _is_sandbox(ami: AmiClient) -> tuple[bool, str]:
+    """(is it, why not). ShowDialPlan (write `reporting`, the least permissions) finds the
+    sandbox's customers context; a sandbox rendered before those permissions (write `system`,
+    no `reporting`) denies it, and is then known by the global its dialplan defines (Getvar,
+    write `call`)."""
+    context = SANDBOX_CUSTOMERS_CONTEXT
+    try:
+        await ami.send_list(actions.show_dialplan(context), "ShowDialPlanComplete", within=5.0)
+        return True, ""
+    except AmiTimeout:
+        return False, "ShowDialPlan was not answered"
+    except AmiActionError as exc:
+        if "permission denied" not in str(exc).lower():
+            return False, f"it has no {context} context"
+    try:
+        reply = await ami.send(actions.getvar(SANDBOX_GLOBAL), within=5.0)
+    except (AmiActionError, AmiTimeout) as exc:
+        return False, f"ShowDialPlan was denied and Getvar failed: {exc}"
+    if reply.get("Value"):
+        return True, ""
+    return False, f"ShowDialPlan was denied and it has no {SANDBOX_GLOBAL} global"
 
 
 def _attempt_of(event: Event) -> str | None:

@@ -5,26 +5,31 @@ placed the call asks for it (the AMI answer event and the TCP connect race), so 
 connection waits, already sending silence, for up to `unclaimed_grace_s` for `accept(call_id)` or
 `accept_any()` to take it; one nobody takes is hung up with a logged reason. A malformed connection
 is closed on its own; the server and the other calls carry on.
+
+Exposure: a connection from an address that is not one of `peers` is closed at once, before a
+byte is read, and logged with its address masked; past `max_connections` open at once a new one
+is sent a hang-up and closed (Asterisk then ends that call). Both are counted.
 """
 
 from __future__ import annotations
 
 import logging
 import uuid
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 
 import anyio
 from anyio.abc import SocketAttribute, SocketStream, TaskGroup
 
 from telephony.audiosocket.call import AudioSocketCall
-from telephony.audiosocket.codec import DEFAULT_MAX_PAYLOAD, Decoder, Message, Uuid
+from telephony.audiosocket.codec import DEFAULT_MAX_PAYLOAD, Decoder, Hangup, Message, Uuid, encode
 from telephony.audiosocket.errors import (
     AcceptTimeout,
     AudioSocketError,
     AudioSocketProtocolError,
     ServerNotRunning,
 )
+from telephony.audiosocket.peers import LOOPBACK, PeerFilter, mask_address
 
 log = logging.getLogger(__name__)
 
@@ -33,7 +38,8 @@ class AudioSocketServer:
     """Listen with `async with server.running():`; then `accept(call_id)` or `accept_any()`.
 
     `speed` scales the outbound pacing (1.0 for a real Asterisk, which has no jitter buffer;
-    more only for tests and simulations whose peer is ours).
+    more only for tests and simulations whose peer is ours). `peers`: the addresses (or networks)
+    allowed to connect, loopback by default; `max_connections`: connections open at once.
     """
 
     def __init__(
@@ -46,9 +52,18 @@ class AudioSocketServer:
         uuid_timeout_s: float = 5.0,
         max_payload: int = DEFAULT_MAX_PAYLOAD,
         inbound_buffer: int = 250,
+        peers: Iterable[str] = LOOPBACK,
+        max_connections: int = 200,
     ) -> None:
         if speed <= 0:
             raise AudioSocketError(f"speed must be positive, not {speed}")
+        if max_connections < 1:
+            raise AudioSocketError(f"max_connections must be at least 1, not {max_connections}")
+        self.peers = PeerFilter(peers)
+        self.max_connections = max_connections
+        self.open_connections = 0
+        self.refused_peers = 0  # connections from addresses not in `peers`
+        self.refused_over_cap = 0  # connections past `max_connections`
         self.host = host
         self._requested_port = port
         self.speed = speed
@@ -147,9 +162,34 @@ class AudioSocketServer:
         # Nothing a peer does may reach the server's task group: that would stop every call.
         try:
             async with stream:
-                await self._serve_connection(stream)
+                verdict = self._admit(stream)
+                if verdict == "ok":
+                    self.open_connections += 1
+                    try:
+                        await self._serve_connection(stream)
+                    finally:
+                        self.open_connections -= 1
+                elif verdict == "cap":
+                    await stream.send(encode(Hangup()))  # Asterisk ends the call, not waits
         except Exception:
             log.exception("AudioSocket connection handler failed")
+
+    def _admit(self, stream: SocketStream) -> str:
+        """"ok", or why not: "peer" (closed without a byte), "cap" (told to hang up)."""
+        address = str(stream.extra(SocketAttribute.remote_address, ("?",))[0])
+        if not self.peers.allows(address):
+            self.refused_peers += 1
+            log.warning("AudioSocket connection from %s refused: not an allowed peer (setting "
+                        "audiosocket_peers)", mask_address(address))  # fmt: skip
+            return "peer"
+        if self.open_connections >= self.max_connections:
+            self.refused_over_cap += 1
+            reason = f"over the cap of {self.max_connections} connections at once"
+            log.warning("AudioSocket connection refused: %s (setting audiosocket_max_connections; "
+                        "%d refused so far)", reason, self.refused_over_cap)  # fmt: skip
+            self.rejected.append(reason)
+            return "cap"
+        return "ok"
 
     async def _serve_connection(self, stream: SocketStream) -> None:
         decoder = Decoder(self._max_payload)
