@@ -143,6 +143,7 @@ class Dialer:
         self.hopper: deque[Claim] = deque()
         self.stats = RunStats(campaign=str(campaign_id))
         self._stopping = False
+        self._live: set[str] = set()  # attempt ids of the calls in progress
         self._wake = anyio.Event()
         self._started = 0.0
         # Each claimed contact's prompts (the greeting with the name first) are synthesised while
@@ -186,6 +187,7 @@ class Dialer:
             if self.opts.handle_signals:
                 tg.start_soon(self._watch_signals, tg.cancel_scope)
             tg.start_soon(self._watch_status)
+            tg.start_soon(self._renew_live)
             tg.start_soon(health.watch_loop)
             try:
                 await self._loop()
@@ -270,6 +272,7 @@ class Dialer:
         """One call task: the report is stored as soon as the call has one; the call counts as
         in flight until its line has ended (a transferred call still holds a trunk channel)."""
         stored = False
+        self._live.add(claim.attempt_id)
         self.prep.forget([claim.attempt_id])
         self.stats.prompts_ahead = self.prep.rendered
 
@@ -292,6 +295,7 @@ class Dialer:
         finally:
             with anyio.CancelScope(shield=True):
                 await store(report)
+                self._live.discard(claim.attempt_id)
                 self.stats.in_flight -= 1
                 self._progress()
                 self._wake.set()
@@ -329,6 +333,21 @@ class Dialer:
         self.stats.synthesised_in_call += len(report.extra.get("synthesised_in_call", []))
         self.stats.prompts_ahead = self.prep.rendered
         self._progress()
+
+    async def _renew_live(self) -> None:
+        """Calls in progress keep their lease (renewed every third of it): a call longer than
+        the lease is never expired, and its contact claimed, by another claim meanwhile."""
+        every = self.opts.lease.total_seconds() / 3
+        while True:
+            await anyio.sleep(every)
+            ids = sorted(self._live)
+            if not ids:
+                continue
+            until = datetime.now(UTC) + self.opts.lease
+            try:
+                await self._db(dialing.renew, self.engine, ids, until)
+            except Exception as exc:  # the next round tries again; a late report is kept anyway
+                log.warning("could not renew the leases of %d calls: %s", len(ids), describe(exc))
 
     async def _watch_status(self) -> None:
         """`campaign pause` from another terminal stops dialling here within a second."""

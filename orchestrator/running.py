@@ -9,6 +9,7 @@ import ipaddress
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass
+from datetime import timedelta
 
 import anyio
 from sqlalchemy.engine import Engine
@@ -134,6 +135,7 @@ async def run_campaign(request: RunRequest) -> RunStats:
         speed=request.speed,
         capacity=capacity(settings),
         handle_signals=request.handle_signals,
+        lease=timedelta(minutes=settings.claim_lease_minutes),
         caps=NumberCaps(
             settings.number_max_per_minute,
             settings.number_max_per_hour,

@@ -78,6 +78,9 @@ class Settings(BaseSettings):
     # `outreach asr capacity` measured (and its 10-per-core fallback). The campaign's channel
     # limit still applies; the worker's health guard still holds new calls when it falls behind.
     capacity: int | None = Field(default=None, gt=0)
+    # A claimed contact is leased to this worker for this long; calls in progress renew it, so
+    # another worker's claim never takes a live call's contact (docs/reliability.md).
+    claim_lease_minutes: float = Field(default=15.0, ge=0.1, le=24 * 60)
     # An agent's claim on a lead lapses (the lead goes back to the queue) unless renewed within.
     lead_lease_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
     # Web console (`outreach serve`): the key that signs session cookies; no default on purpose,
