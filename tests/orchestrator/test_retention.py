@@ -13,6 +13,7 @@ import sqlalchemy as sa
 from typer.testing import CliRunner
 
 from campaigns.calls import CallReport, LeadDraft, TurnRecord, finish_attempt
+from campaigns.db import open_database
 from campaigns.dialing import AttemptResult, claim
 from campaigns.models import Attempt, Turn
 from campaigns.repo import utcnow
@@ -112,3 +113,22 @@ def test_retention_needs_a_period_and_campaign_names_that_exist(
                 OUTREACH_RETENTION_CAMPAIGN_DAYS='{"cl": 400}')  # fmt: skip
     assert typo.exit_code != 0 and "names cl, which is not a campaign" in str(typo.exception)
     assert len(_turns(sqlite_url)) == 4, "nothing was deleted"
+
+
+def test_calls_are_walked_in_batches_each_once(
+    db_url: str, tmp_path: Path, monkeypatch: Any
+) -> None:
+    """Several batches (two calls each here) cover every old call once, dry or real."""
+    from campaigns import retention
+
+    monkeypatch.setattr(retention, "BATCH", 2)
+    _calls(db_url, tmp_path / "recordings")  # 3 old calls, all started at the same moment
+    engine = open_database(db_url)
+    seen: list[int] = []
+    try:
+        dry = retention.sweep(engine, 1, 100, dry_run=True, on_batch=lambda s: seen.append(s.calls))
+        assert (dry.calls, dry.recordings, dry.turns, seen) == (3, 3, 6, [2, 3])
+        real = retention.sweep(engine, 1, 100)
+        assert (real.calls, real.recordings, real.transcripts) == (3, 3, 3)
+    finally:
+        engine.dispose()
