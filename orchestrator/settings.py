@@ -12,6 +12,7 @@ import tomllib
 from datetime import timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import urlsplit
 
 from pydantic import Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import (
@@ -96,6 +97,17 @@ class Settings(BaseSettings):
     # run` (None: kept until deleted by hand); per campaign name, a longer or shorter period.
     retention_days: int | None = Field(default=None, ge=1)
     retention_campaign_days: dict[str, Annotated[int, Field(ge=1)]] = Field(default_factory=dict)
+
+    @field_validator("webhook_url")
+    @classmethod
+    def _http_url(cls, url: str | None) -> str | None:
+        if url is None:
+            return None
+        parts = urlsplit(url.strip())
+        if parts.scheme not in ("http", "https") or not parts.hostname:
+            raise ValueError(f"{url!r} is not an http:// or https:// URL with a host (e.g. "
+                             "https://crm.example.com/outreach/leads)")  # fmt: skip
+        return url.strip()
 
     @field_validator("audiosocket_host")
     @classmethod

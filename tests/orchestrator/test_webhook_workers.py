@@ -194,6 +194,11 @@ def test_a_webhook_without_a_secret_is_refused_unless_unsigned(
     push = subprocess.run([OUTREACH, "leads", "push"], env=env, capture_output=True, text=True,
                           timeout=60)  # fmt: skip
     assert push.returncode == 2 and "OUTREACH_WEBHOOK_SECRET" in push.stderr
+    # A URL no post could ever reach is refused at start, not retried forever.
+    bad = _env(home, OUTREACH_WEBHOOK_URL="crm.example.com/leads", OUTREACH_WEBHOOK_SECRET="k")
+    push = subprocess.run([OUTREACH, "leads", "push"], env=bad, capture_output=True, text=True,
+                          timeout=60)  # fmt: skip
+    assert push.returncode == 2 and "webhook_url" in push.stderr and "https://" in push.stderr
     # Unsigned on purpose: the run goes ahead, and its lead is posted before it exits.
     env = _env(home, OUTREACH_WEBHOOK_URL=receiver, OUTREACH_WEBHOOK_UNSIGNED="true")
     run = subprocess.run([OUTREACH, "run", "w", "--until-done", "--speed", "4", "--json"],
