@@ -6,12 +6,19 @@ Prints, from the same run and the same rows:
   * phone validation alone: phonenumbers parse + is_valid_number + E.164 (one core), and the
     fast path that replaces it for the usual shapes.
 
-Run: .venv/bin/python bench/bench_import.py [--rows N]   (see docs/benchmarks-import.md)
+With --dialer, another process claims and finishes calls of a second campaign in the same
+database during the import (bench/import_dialer.py) and the longest wait is printed beside the
+same dialer's waits with no import running. With --database URL the import goes to that database
+(e.g. PostgreSQL; the baseline is then skipped, it is sqlite3's).
+
+Run: .venv/bin/python bench/bench_import.py [--rows N] [--dialer] [--database URL]
+     (see docs/benchmarks-import.md)
 """
 
 from __future__ import annotations
 
 import argparse
+import contextlib
 import os
 import random
 import sqlite3
@@ -24,6 +31,11 @@ from campaigns.db import open_database, session
 from campaigns.importer import import_contacts
 from campaigns.models import Campaign
 from campaigns.phones import PhoneNormalizer, slow_e164
+
+try:
+    from import_dialer import Dialer, dialling_campaign  # run as bench/bench_import.py
+except ImportError:
+    from bench.import_dialer import Dialer, dialling_campaign
 
 SURNAMES = "김이박최정강조윤장임"
 GIVEN = ["민수", "서연", "지훈", "하은", "도윤", "수빈", "예준", "지우"]
@@ -65,9 +77,16 @@ def generate(path: Path, rows: int, seed: int = 2) -> None:
             fh.write(f"{phone},{name},C{i:08d},{rnd.choice(PERSONAS)},{rnd.choice('ABC')}\n")
 
 
-def bench_import(src: Path, db: Path) -> tuple[float, str]:
-    engine = open_database(f"sqlite:///{db}")
-    with session(engine) as s:
+def bench_import(src: Path, url: str, dialer: bool = False) -> float:
+    engine = open_database(url)
+    with contextlib.ExitStack() as stack:
+        if dialer:
+            cid = dialling_campaign(url)
+            d = stack.enter_context(Dialer(url, cid))
+            time.sleep(3)
+            idle = (time.time() - 3, time.time())
+        s = stack.enter_context(session(engine))
+        at = time.time()
         now = datetime.now(UTC)
         campaign = Campaign(name="bench", script_ref="bench", windows={}, created_at=now)
         s.add(campaign)
@@ -76,11 +95,15 @@ def bench_import(src: Path, db: Path) -> tuple[float, str]:
         t0, c0 = time.perf_counter(), time.process_time()
         result = import_contacts(s, campaign, src)
         wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+        done = time.time()
     engine.dispose()
+    if dialer:
+        print("dialer, " + d.report("before the import (baseline)", *idle))
+        print("dialer, " + d.report("during the import", at, done))
     print(f"import:   {result.rows:>9,} rows in {wall:6.2f} s = {result.rows / wall:>9,.0f} rows/s "
           f"(process CPU {cpu:.2f} s)  imported {result.imported:,}, duplicates "
           f"{result.duplicates:,}, invalid {result.invalid:,}")  # fmt: skip
-    return result.rows / wall, str(db)
+    return result.rows / wall
 
 
 def bench_baseline(imported_db: Path, fresh_db: Path) -> None:
@@ -131,17 +154,25 @@ def bench_phones(src: Path, n: int = 50_000) -> None:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0] if __doc__ else None)
     ap.add_argument("--rows", type=int, default=1_000_000, help="rows to generate")
+    ap.add_argument("--dialer", action="store_true", help="a dialer claims during the import")
+    ap.add_argument("--database", help="import into this database URL (default a SQLite file)")
     args = ap.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
+    if args.database:
+        print("(database given: the sqlite3 baseline is skipped)")
     with tempfile.TemporaryDirectory(prefix="bench-import-") as tmp:
         src = Path(tmp) / "contacts.csv"
         t0 = time.perf_counter()
         generate(src, args.rows)
         size = src.stat().st_size / 1e6
         print(f"generated {args.rows:,} rows ({size:.0f} MB) in {time.perf_counter() - t0:.1f} s")
-        bench_import(src, Path(tmp) / "import.db")
-        bench_baseline(Path(tmp) / "import.db", Path(tmp) / "baseline.db")
+        if args.database:
+            bench_import(src, args.database, args.dialer)
+        else:
+            bench_import(src, f"sqlite:///{Path(tmp) / 'import.db'}", args.dialer)
+            bench_baseline(Path(tmp) / "import.db", Path(tmp) / "baseline.db")
         bench_phones(src)
+    print(f"load average after: {os.getloadavg()[0]:.2f}")
 
 
 if __name__ == "__main__":

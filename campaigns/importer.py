@@ -12,6 +12,7 @@ committed.
 from __future__ import annotations
 
 import csv
+import logging
 import os
 import tempfile
 from collections.abc import Callable
@@ -38,6 +39,7 @@ ProgressFn = Callable[[int, int | None], None]
 
 BATCH = 5000
 _PROGRESS_EVERY = 10_000
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True)
@@ -98,6 +100,13 @@ class _Rejects:
     def discard(self) -> None:
         self._fh.close()
         self._tmp.unlink(missing_ok=True)
+
+
+@dataclass
+class _Committed:
+    """Contacts committed so far (SQLite commits each batch; PostgreSQL only at the end)."""
+
+    rows: int = 0
 
 
 @dataclass
@@ -231,21 +240,15 @@ def import_contacts(
         table.close()
         raise InvalidInput(f"cannot write the errors file {target}: {problem}")
     rejects = _Rejects(target, table.header)
+    committed = _Committed()
     try:
         session.commit()  # our transaction must start with the write lock (see _run)
         checker_args = (region, zone, needs)
-        counts = _run(session, campaign_id, table, checker_args, now, rejects, progress)
+        counts = _run(session, campaign_id, table, checker_args, now, rejects, progress, committed)
         session.commit()
-    except sa.exc.IntegrityError as exc:
+    except BaseException as exc:
         session.rollback()
-        rejects.discard()
-        raise CampaignError(
-            f"another import into campaign {name!r} ran at the same time and added some of the "
-            "same numbers; nothing was imported from this file: run it again"
-        ) from exc
-    except BaseException:
-        session.rollback()
-        rejects.discard()
+        _stopped(exc, name, committed.rows, rejects)
         raise
     finally:
         table.close()
@@ -256,29 +259,70 @@ def import_contacts(
                         counts.missing, table.columns.described())  # fmt: skip
 
 
+def _stopped(exc: BaseException, name: str, committed: int, rejects: _Rejects) -> None:
+    """An import that failed: say what stayed in. On SQLite the batches committed before the
+    failure stay (checked, accepted rows), and so do their rejected rows in the errors file."""
+    if committed and rejects.count:
+        rejects.publish()
+    else:
+        rejects.discard()
+    again = (f"{committed} contacts of this file were imported before it stopped: run it again "
+             "to import the rest (those already in count as duplicates)" if committed
+             else "nothing was imported from this file: run it again")  # fmt: skip
+    if isinstance(exc, sa.exc.IntegrityError):
+        raise CampaignError(f"another import into campaign {name!r} ran at the same time and "
+                            f"added some of the same numbers; {again}") from exc  # fmt: skip
+    if committed:
+        log.warning("the import into campaign %s stopped (%s); %s", name,
+                    type(exc).__name__, again)  # fmt: skip
+
+
 def _run(session: Session, campaign_id: int | None, table: Table,
-         checker_args: tuple[str, str, Needs | None],
-         now: datetime, rejects: _Rejects, progress: ProgressFn | None) -> _Counts:  # fmt: skip
-    # IMMEDIATE: on SQLite take the write lock before reading, so a dialer committing meanwhile
-    # cannot make our snapshot stale halfway through (no effect on PostgreSQL).
-    conn = session.connection(execution_options={IMMEDIATE: True})
-    if conn.dialect.name == "sqlite":
-        conn.exec_driver_sql("PRAGMA cache_size=-131072")
+         checker_args: tuple[str, str, Needs | None], now: datetime, rejects: _Rejects,
+         progress: ProgressFn | None, committed: _Committed) -> _Counts:  # fmt: skip
+    conn = session.connection()
+    if conn.dialect.name != "sqlite":
+        return _write_all(conn, campaign_id, table, checker_args, now, rejects, progress,
+                          committed, commit_each=False)  # fmt: skip
+    # SQLite has one writer at a time: the import commits every batch on a connection of its
+    # own, so a dialer's claim or finish waits for one batch (tens of ms), not the whole file.
+    bind = session.get_bind()
+    own = (bind if isinstance(bind, sa.Engine) else bind.engine).connect()
+    try:
+        own.exec_driver_sql("PRAGMA cache_size=-131072")
+        return _write_all(own, campaign_id, table, checker_args, now, rejects, progress,
+                          committed, commit_each=True)  # fmt: skip
+    finally:
+        own.close()
+
+
+def _write_all(conn: sa.Connection, campaign_id: int | None, table: Table,
+               checker_args: tuple[str, str, Needs | None], now: datetime, rejects: _Rejects,
+               progress: ProgressFn | None, committed: _Committed,
+               commit_each: bool) -> _Counts:  # fmt: skip
     contacts: sa.Table = Contact.__table__  # type: ignore[attr-defined]  # sqlmodel sets it
     dnc: sa.Table = DncEntry.__table__  # type: ignore[attr-defined]
     existing = set(conn.execute(
         sa.select(contacts.c.phone).where(contacts.c.campaign_id == campaign_id)
     ).scalars())  # fmt: skip
     blocked = set(conn.execute(sa.select(dnc.c.phone)).scalars())
+    if commit_each:
+        # The reads ran in a plain read transaction (no write lock); each batch from here on
+        # takes the write lock at its BEGIN, so a dialer's commit cannot make it stale.
+        conn.commit()
+        conn.execution_options(**{IMMEDIATE: True})
     checker = _RowChecker(table, *checker_args, existing=existing, blocked=blocked)
     writer = ContactWriter(conn, contacts, {
         "campaign_id": campaign_id, "status": "new", "queued": True, "attempts": 0,
         "day_attempts": 0, "next_attempt_at": now, "created_at": now,
-    })  # fmt: skip
+    }, commit_each=commit_each)  # fmt: skip
     try:
         counts = _check_all(table, checker, writer, rejects, progress)
     finally:
-        writer.close()
+        try:
+            writer.close()
+        finally:
+            committed.rows = writer.committed
     return counts
 
 

@@ -215,8 +215,10 @@ def test_a_bad_errors_path_is_refused_before_importing(
     assert src.read_text(encoding="utf-8").startswith("전화번호,")  # untouched
 
 
-def test_an_interrupted_import_writes_nothing(db: Session, tmp_path: Path) -> None:
-    """Ctrl-C after thousands of rows were inserted leaves the campaign as it was."""
+def test_an_interrupted_import_loses_no_accepted_row(db: Session, tmp_path: Path) -> None:
+    """Ctrl-C after thousands of rows: PostgreSQL keeps the campaign as it was (one
+    transaction); SQLite keeps the batches it committed (it commits every batch so that a dialer
+    never waits for the whole file), exactly the file's first rows. A rerun imports the rest."""
     c = make_campaign(db)
     rows = [["phone"]] + [[f"010-{2000 + i // 10000}-{i % 10000:04d}"] for i in range(25000)]
     rows.append(["garbage"])  # so that an errors file would be due
@@ -226,11 +228,19 @@ def test_an_interrupted_import_writes_nothing(db: Session, tmp_path: Path) -> No
 
     with pytest.raises(KeyboardInterrupt):
         import_contacts(db, c, write_csv(tmp_path / "l.csv", rows), progress=interrupt)
-    assert contacts(db, c) == []
-    # No errors file, no temporary one either.
+    kept = contacts(db, c)
+    sqlite = db.get_bind().dialect.name == "sqlite"
+    # Interrupted at the 10,000th row, whose batch was already handed to the writer.
+    first = [f"+82102{2000 + i // 10000 - 2000:03d}{i % 10000:04d}" for i in range(10000)]
+    assert sorted(k.phone for k in kept) == (sorted(first) if sqlite else [])
+    assert sorted(k.source_line for k in kept) == (list(range(2, 10002)) if sqlite else [])
+    # No errors file (no row was rejected before the stop), no temporary one either.
     assert [p.name for p in tmp_path.glob("*.csv")] == ["l.csv"]
-    # The session is usable again and a rerun imports everything.
-    assert import_contacts(db, c, tmp_path / "l.csv").imported == 25000
+    # The session is usable again and a rerun imports everything else.
+    again = import_contacts(db, c, tmp_path / "l.csv")
+    assert again.imported == 25000 - len(kept)
+    assert again.duplicates == len(kept)
+    assert len(contacts(db, c)) == 25000
 
 
 def test_an_unreadable_row_does_not_stop_the_import(db: Session, tmp_path: Path) -> None:
