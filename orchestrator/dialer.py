@@ -14,6 +14,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime, timedelta
 from itertools import takewhile
+from pathlib import Path
 from typing import TypeVar
 
 import anyio
@@ -28,6 +29,7 @@ from campaigns.models import Campaign
 from campaigns.policy import NumberCaps
 from campaigns.progress import Progress, campaign_progress
 from campaigns.repo import get_campaign
+from orchestrator import spool
 from orchestrator.callflow import CallPlan, place_call
 from orchestrator.health import HealthReport
 from orchestrator.pacing import (
@@ -46,9 +48,15 @@ from telephony.base import TelephonyBackend
 log = logging.getLogger(__name__)
 T = TypeVar("T")
 DB = anyio.CapacityLimiter(2)  # database work off the event loop, two statements at a time
-# Waits between tries to store a finished call (about a minute in all: a database restart or a
-# failover); the call keeps its channel slot meanwhile.
-STORE_WAITS_S = (0.5, 1.0, 2.0, 4.0, 8.0, 15.0, 30.0)
+
+
+def store_waits(total_s: float) -> tuple[float, ...]:
+    """Waits between tries to store a finished call, doubling from 0.5 s up to 30 s, `total_s`
+    in all (a minute covers a database restart or a failover); the call keeps its slot."""
+    waits: list[float] = []
+    while sum(waits) < total_s:
+        waits.append(min(30.0, 0.5 * 2 ** len(waits), total_s - sum(waits)))
+    return tuple(waits)
 
 
 @dataclass
@@ -121,6 +129,8 @@ class DialerOptions:
     handle_signals: bool = False
     caps: NumberCaps = field(default_factory=NumberCaps)  # per number, across campaigns
     call_plan: CallPlan = field(default_factory=lambda: CallPlan(None, False))
+    store_waits: tuple[float, ...] = store_waits(60.0)
+    spool_dir: Path | None = None  # calls the database would not take, kept (orchestrator/spool.py)
     share: tuple[int, int] = (0, 1)  # this process's index among the worker's processes
 
 
@@ -183,6 +193,10 @@ class Dialer:
         self.stats.recovered = await self._db(
             dialing.recover_worker, self.engine, self.opts.worker_id
         )
+        if self.opts.spool_dir is not None:  # calls the database would not take last time
+            kept = await self._db(spool.replay, self.engine, self.opts.spool_dir)
+            if kept:
+                log.warning("stored %d calls kept on disk by an earlier run", kept)
         async with self.backend.running(), anyio.create_task_group() as tg:
             if self.opts.handle_signals:
                 tg.start_soon(self._watch_signals, tg.cancel_scope)
@@ -304,7 +318,7 @@ class Dialer:
         """Store the report, trying again while the database refuses the write (a restart, a
         lost connection, a locked table): what was heard is not dropped on a passing failure.
         A second report of one call is not tried again."""
-        for wait in (*STORE_WAITS_S, None):
+        for wait in (*self.opts.store_waits, None):
             try:
                 return await self._db(finish_attempt, self.engine, attempt_id, report)
             except (AlreadyRecorded, NotFound):
@@ -312,12 +326,23 @@ class Dialer:
                 return None
             except Exception as exc:
                 if wait is None:
-                    log.exception("could not store the outcome of call %s; gave up", attempt_id)
+                    log.exception("could not store the outcome of call %s", attempt_id)
+                    await self._keep(attempt_id, report)
                     return None
                 log.warning("could not store call %s (%s); trying again in %g s", attempt_id,
                             describe(exc), wait)  # fmt: skip
                 await anyio.sleep(wait)
         return None
+
+    async def _keep(self, attempt_id: str, report: CallReport) -> None:
+        if self.opts.spool_dir is None:
+            return
+        try:
+            path = await anyio.to_thread.run_sync(spool.keep, self.opts.spool_dir, attempt_id,
+                                                  report)  # fmt: skip
+            log.warning("call %s kept in %s; the next run stores it", attempt_id, path)
+        except OSError:
+            log.exception("call %s could not be kept on disk either: it is lost", attempt_id)
 
     async def _store(self, claim: Claim, report: CallReport) -> None:
         report = replace(report, script_version=self.svc.script_version)

@@ -20,7 +20,7 @@ from campaigns.repo import get_campaign_by_name
 from dialogs.script import render_template
 from orchestrator.callflow import CallPlan
 from orchestrator.campaign_script import campaign_script
-from orchestrator.dialer import Dialer, DialerOptions, RunStats
+from orchestrator.dialer import Dialer, DialerOptions, RunStats, store_waits
 from orchestrator.prompt_audio import prompt_specs
 from orchestrator.runtime import (
     build_services,
@@ -136,6 +136,8 @@ async def run_campaign(request: RunRequest) -> RunStats:
         capacity=capacity(settings),
         handle_signals=request.handle_signals,
         lease=timedelta(minutes=settings.claim_lease_minutes),
+        store_waits=store_waits(settings.store_retry_s),
+        spool_dir=settings.home / "unsaved",
         caps=NumberCaps(
             settings.number_max_per_minute,
             settings.number_max_per_hour,

@@ -82,6 +82,9 @@ class Settings(BaseSettings):
     # A claimed contact is leased to this worker for this long; calls in progress renew it, so
     # another worker's claim never takes a live call's contact (docs/reliability.md).
     claim_lease_minutes: float = Field(default=15.0, ge=0.1, le=24 * 60)
+    # How long a finished call's store is tried again while the database refuses it; past that
+    # it is kept under home/unsaved and stored by the next run (docs/reliability.md).
+    store_retry_s: float = Field(default=60.0, ge=0, le=3600)
     # An agent's claim on a lead lapses (the lead goes back to the queue) unless renewed within.
     lead_lease_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
     # Web console (`outreach serve`): the key that signs session cookies; no default on purpose,

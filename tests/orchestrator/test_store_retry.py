@@ -77,3 +77,42 @@ def test_a_call_ending_while_the_database_refuses_writes_is_stored_afterwards(
     assert shown["recording_path"] and Path(shown["recording_path"]).exists()
     assert len(cli(home, "--db", db_url, "leads", "list", "--json")) == 1, "the lead is kept"
     assert json.loads(out)["finished"] == 1
+
+
+def test_a_call_the_database_refuses_for_longer_is_kept_and_stored_by_the_next_run(
+    tmp_path: Path, db_url: str
+) -> None:
+    home = tmp_path / "home"
+    cli(home, "--db", db_url, "campaign", "create", "f", "--script", "ko-dormant-deposit",
+        "--window", "00:00-24:00", "--allow-night", "--days", "mon-sun")  # fmt: skip
+    (tmp_path / "l.csv").write_text("name,phone,persona\n김하나,010-6666-1000,interested\n",
+                                    encoding="utf-8")  # fmt: skip
+    cli(home, "--db", db_url, "contacts", "import", "f", str(tmp_path / "l.csv"), "--json")
+    env = {**os.environ, "OUTREACH_HOME": str(home), "OUTREACH_DATABASE_URL": db_url,
+           "OUTREACH_WORKER_ID": "store-keep", "OUTREACH_STORE_RETRY_S": "1"}  # fmt: skip
+    run = [OUTREACH, "run", "f", "--telephony", "sim", "--speed", "4", "--until-done", "--json"]
+    worker = subprocess.Popen(run, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                              text=True)  # fmt: skip
+    try:
+        deadline = time.monotonic() + 120
+        while _attempts(db_url) == 0 and time.monotonic() < deadline:
+            time.sleep(0.2)
+        _rename(db_url, "turn", "turn_away")  # down for longer than the worker tries
+        _, err = worker.communicate(timeout=180)
+    finally:
+        if worker.poll() is None:
+            worker.kill()
+            worker.communicate()
+        _rename(db_url, "turn_away", "turn")
+    assert worker.returncode == 0, err
+    (kept,) = list((home / "unsaved").glob("*.json"))
+    assert kept.stat().st_mode & 0o077 == 0, "what the customer said is readable by its owner only"
+    again = subprocess.run(run, env=env, capture_output=True, text=True, timeout=180)
+    assert again.returncode == 0, again.stderr
+    assert not list((home / "unsaved").glob("*.json")), "stored, so no longer kept"
+    (call,) = cli(home, "--db", db_url, "calls", "list", "--campaign", "f", "--json")
+    shown = cli(home, "--db", db_url, "calls", "show", call["id"], "--json")
+    assert call["id"] == kept.stem
+    assert (call["outcome"], call["dialog_outcome"]) == ("answered", "transfer"), shown
+    assert [t for t in shown["turns"] if t["speaker"] == "customer"], "what was said is kept"
+    assert len(cli(home, "--db", db_url, "leads", "list", "--json")) == 1, "the lead is kept"
