@@ -14,7 +14,7 @@ then silence so the turn can end) and judges it the same way.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from typing import Any
 
 from asr_models.audio import TELEPHONY_RATE, Pcm, resample
@@ -32,6 +32,8 @@ class Hearing:
     confidence: float
     doubtful: bool
     why: str = ""  # why the hearing is doubtful ("" when it is not)
+    words: str = ""  # the words the recogniser returned (text is the phrase when one matched)
+    audio: bytes = field(default=b"", repr=False, compare=False)  # the decoded turn, 8 kHz
 
     def as_dict(self) -> dict[str, Any]:
         return {"text": self.text, "confidence": round(self.confidence, 3),
@@ -48,7 +50,7 @@ def judge(result: Result, grammar: Sequence[str] | None, doubt_below: float,
            else "broke into several utterances" if pieces > 1
            else f"confidence under {doubt_below:g}" if result.confidence < doubt_below
            else "")
-    return Hearing(phrase or result.text, result.confidence, bool(why), why)
+    return Hearing(phrase or result.text, result.confidence, bool(why), why, result.text)
 
 
 async def hear_pcm(engine: Recogniser, pcm: Pcm, grammar: Sequence[str] | None,
@@ -67,7 +69,9 @@ async def hear_pcm(engine: Recogniser, pcm: Pcm, grammar: Sequence[str] | None,
     spoken = [u.result for u in heard if u.result.text]
     if not spoken:
         return Hearing("", 0.0, False)
-    return judge(join_results(spoken), forced_grammar(engine, grammar), doubt_below, len(spoken))
+    hearing = judge(join_results(spoken), forced_grammar(engine, grammar), doubt_below,
+                    len(spoken))
+    return replace(hearing, audio=b"".join(u.audio for u in heard))
 
 
 def forced_grammar(engine: Recogniser, grammar: Sequence[str] | None) -> Sequence[str] | None:

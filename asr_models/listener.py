@@ -46,6 +46,7 @@ class Utterance:
     speech_end: float
     decided_at: float
     decode_s: float = 0.0
+    audio: bytes = field(default=b"", repr=False)  # what was decoded (8 kHz), for a check pass
 
 
 @dataclass(frozen=True, slots=True)
@@ -78,6 +79,7 @@ class TurnListener:
         self._started_at: float | None = None
         self._last: Result | None = None
         self._finals: list[Result] = []  # pieces vosk closed itself at a pause inside the turn
+        self._turn_audio: list[bytes] = []  # the turn's decoded audio, kept for a second pass
         self._silent_text: str | None = None  # the hypothesis when the caller went quiet
         self._listen_since = 0.0
         self._no_input_sent = False
@@ -147,6 +149,7 @@ class TurnListener:
     async def _decode(self) -> None:
         if self._pending:
             self.stats.decoded_s += len(self._pending) / 2 / TELEPHONY_RATE
+            self._turn_audio.append(self._pending)
             self._last = await self.stream.push(self._pending, at=self._pending_at)
             self._pending = b""
             if self._last.final and self._last.text:
@@ -158,11 +161,12 @@ class TurnListener:
         result = join_results([*self._finals, await self.stream.finish()])
         decode_s = time.perf_counter() - began
         started = self._started_at if self._started_at is not None else speech_end
-        self._started_at, self._last, self._finals = None, None, []
+        audio = b"".join(self._turn_audio)
+        self._started_at, self._last, self._finals, self._turn_audio = None, None, [], []
         self._gate.end_turn()
         self._listen_since = self._gate.time_s
         return Utterance(result, started, round(speech_end, 3), round(self._gate.time_s, 3),
-                         round(decode_s, 3))
+                         round(decode_s, 3), audio)
 
     def _no_input(self) -> NoSpeech | None:
         limit = self.config.no_input_ms

@@ -1,20 +1,34 @@
-"""Spoken screening and its cost, the new recognition path beside the old grammar-only one.
+"""Spoken screening and its cost: every recognition design beside today's path, in one run.
 
-Screening: a seeded sample of the Korean corpus is spoken by each synthetic caller voice
+Screening: a seeded sample of the shipped Korean corpus is spoken by each synthetic caller voice
 (espeak-ng rate/pitch variants, 16 kHz), carried over a simulated G.711 mu-law line with noise at
-15-25 dB SNR, heard by the real vosk Korean model with each state's grammar, and run through the
-dialog engine (orchestrator.spoken_eval). The same hearings are judged twice: with doubt (today's
-live path: doubtful costly outcomes are confirmed) and grammar-only (doubt ignored, the live path
-before). Printed per voice: share right, harmful outcomes, confirmations.
+15-25 dB SNR, heard once by the real vosk Korean model with each state's grammar through the live
+call's listener (orchestrator.spoken_eval), and the same audio is then told to the dialog engine
+by each design:
+  grammar only      the grammar hearing, doubt ignored (live calls before 2026-12-02);
+  grammar + doubt   with its doubt: doubtful costly outcomes confirmed (live calls until now);
+  free + matcher    vosk's full vocabulary, no grammar, its text to the morpheme matcher;
+  grammar & free    both decoders on every turn: the grammar hearing stands only when the free
+                    transcript has its words, else it is doubtful;
+  free check        a free decode only of clear grammar hearings that would take a costly
+                    outcome at once (opt-out, transfer, lead), same rule (the adopted design);
+  free 2nd pass     a free decode of those and of doubtful hearings, whose text replaces a
+                    doubtful grammar hearing (told as doubtful);
+  whisper check / whisper 2nd pass   the same two with Whisper base (language "ko") as the
+                    second decoder (only when whisper-base is installed: `models add whisper-base`).
+Printed per voice and design: share right, harmful outcomes, confirmations, share of answers
+that needed the second decoder.
 
-Cost: concurrent real-time calls per core, measured in the same run for the grammar-only decoder
-and for the new path (the same decoder plus the doubt judgement per turn), as in bench_asr.py:
-many calls decoded at once as fast as possible, behind the voice gate; offered = calls started,
-peak = calls decoding at once. Also measured, for the record, the design that was not adopted: a
-second decoder per call with a garbage class of the model's one-syllable words
-(docs/benchmarks.md).
+Cost: concurrent real-time calls per core for each design's decoding, in the same run, as in
+bench_asr.py: `--calls` calls of the Korean answers offered at once, decoded as fast as possible
+behind the voice gate with the grammar of one state (`--cost-state`): in `reason` none of its
+answers 네 아니요 좋아요 싫어요 나중에 is a costly outcome at once, so nothing is checked; in
+`offer` every one of them is (a transfer, a lead), the check's worst case; offered = calls
+started, peak = calls decoding at once; rounds interleaved.
 
-Run: .venv/bin/python bench/bench_spoken.py [--limit 60] [--corpus FILE] [--calls 16]
+Run: .venv/bin/python bench/bench_spoken.py [--limit 30] [--corpus FILE] [--calls 4] [--seconds 10]
+     [--designs 'grammar only,grammar + doubt,free check'] [--no-cost]
+     [--cost-state offer|reason]   (--limit 0: cost only)
 """
 
 from __future__ import annotations
@@ -24,131 +38,281 @@ import os
 import statistics
 import tempfile
 import time
+from dataclasses import replace
 from pathlib import Path
 
 import anyio
 
 from asr_models import VoskEngine, resolve
+from asr_models.cross_check import agrees, free_hearing
+from asr_models.errors import AsrError
 from asr_models.hearing import judge
 from asr_models.listener import TurnListener, Utterance
-from dialogs import load_script
-from dialogs.evaluation import load_corpus
+from asr_models.recogniser import Recogniser
+from dialogs import DialogEngine, load_script
+from dialogs.evaluation import Corpus, Hearing, load_corpus
+from dialogs.script import Script
 from dialogs.tts import PromptCache, default_engines
 from orchestrator.capacity import build_call
-from orchestrator.spoken_eval import sample, spoken_evaluation, voices_for
+from orchestrator.hearing_check import checked_hearing, needs_check
+from orchestrator.spoken_eval import (
+    Answer,
+    Design,
+    as_told,
+    doubt_only,
+    grammar_only,
+    sample,
+    spoken_evaluation,
+    voices_for,
+)
 
 ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests/data/corpora/ko-dormant-deposit.yaml"  # the shipped Korean corpus
 FRAME = 320
 ROUNDS = 3
+COST_STATES = ("reason", "offer")  # reason: no answer checked; offer: every clear one is
 
 
-def syllable_words(engine: VoskEngine) -> list[str]:
-    """Every one-syllable Hangul word the model knows (its own vocabulary: no words.txt ships)."""
-    every = [chr(c) for c in range(0xAC00, 0xD7A4)]
-    unknown = set(engine.unknown_words(every))  # vosk_model_find_word per word
-    return [w for w in every if w not in unknown]
+class Second:
+    """A second decoder's transcript of each answer, decoded once whatever designs ask."""
+
+    def __init__(self, engine: Recogniser) -> None:
+        self.engine = engine
+        self.cache: dict[int, Hearing] = {}
+
+    async def hear(self, a: Answer) -> Hearing:
+        key = id(a.heard)
+        if key not in self.cache:
+            r = await free_hearing(self.engine, a.heard.audio)
+            self.cache[key] = Hearing(r.text, r.confidence, False)
+        return self.cache[key]
 
 
-async def judged_call(engine: VoskEngine, audio: bytes, phrases: list[str], judged: bool,
-                      filler: list[str] | None, running: list[int]) -> None:
-    """One call decoded as fast as possible (VAD + grammar, as a live call), each turn judged
-    when `judged`; `filler`: a second decoder over the same audio (the design not adopted)."""
-    running[0] += 1
-    running[1] = max(running[1], running[0])
-    listener = TurnListener(engine.open_stream(8000))
-    listener.expect(phrases)
-    second = TurnListener(engine.open_stream(8000)) if filler else None
-    if second is not None:
-        second.expect(filler)
+class Candidates:
+    """Every design of the module docstring; `used[name]`: answers it decoded a second time."""
+
+    def __init__(self, script: Script, free: Second, whisper: Second | None) -> None:
+        self.below = script.model.defaults.confirm_below
+        self.free, self.whisper = free, whisper
+        self.used: dict[str, int] = {}
+
+    def designs(self) -> dict[str, Design]:
+        out: dict[str, Design] = {
+            "grammar only": grammar_only, "grammar + doubt": doubt_only,
+            "free + matcher": self._free_matcher, "grammar & free": self._both,
+            "free check": self._check(self.free, "free check"),
+            "free 2nd pass": self._second_pass(self.free, "free 2nd pass"),
+        }
+        if self.whisper is not None:
+            out["whisper check"] = self._check(self.whisper, "whisper check")
+            out["whisper 2nd pass"] = self._second_pass(self.whisper, "whisper 2nd pass")
+        self.used = dict.fromkeys(out, 0)
+        return out
+
+    async def _free_matcher(self, a: Answer) -> Hearing:
+        self.used["free + matcher"] += 1
+        h = await self.free.hear(a)
+        return Hearing(h.text, h.confidence, bool(h.text) and h.confidence < self.below)
+
+    async def _both(self, a: Answer) -> Hearing:
+        self.used["grammar & free"] += 1
+        told, free = as_told(a.heard), await self.free.hear(a)
+        if not a.heard.text or told.doubtful or agrees(a.heard.words, free.text):
+            return told
+        return replace(told, doubtful=True)
+
+    def _check(self, second: Second, name: str) -> Design:
+        async def design(a: Answer) -> Hearing:
+            self.used[name] += needs_check(a.heard, a.engine)
+            return as_told(await checked_hearing(second.engine, a.heard, a.engine))
+        return design
+
+    def _second_pass(self, second: Second, name: str) -> Design:
+        async def design(a: Answer) -> Hearing:
+            if not a.heard.text or not (a.heard.doubtful or needs_check(a.heard, a.engine)):
+                return as_told(a.heard)
+            self.used[name] += 1
+            h = await second.hear(a)
+            if a.heard.doubtful:  # the second transcript replaces it, still doubtful
+                return Hearing(h.text, h.confidence, True)
+            if agrees(a.heard.words, h.text):
+                return as_told(a.heard)
+            return Hearing(a.heard.text, a.heard.confidence, True)
+        return design
+
+
+async def load_whisper(home: Path) -> Recogniser | None:
+    """Whisper base for Korean, if `outreach models add whisper-base` installed it."""
+    for models in (home / "models", ROOT / ".outreach/models", Path(".outreach/models")):
+        try:
+            info = resolve("whisper-base", models)
+        except AsrError:
+            continue
+        from asr_models.whisper_engine import WhisperEngine
+
+        return await WhisperEngine.load(replace(info, language="ko"))  # no Chinese prompt
+    return None
+
+
+# ---- cost ----------------------------------------------------------------------------------
+
+COST_MODES = {  # mode: (grammar decoder, side-by-side free decoder, second decoder, when)
+    "grammar (+ doubt)": (True, False, None, ""),
+    "free + matcher": (False, False, None, ""),
+    "grammar & free": (True, True, None, ""),
+    "free check": (True, False, "free", "check"),
+    "free 2nd pass": (True, False, "free", "pass"),
+    "whisper check": (True, False, "whisper", "check"),
+    "whisper 2nd pass": (True, False, "whisper", "pass"),
+}
+
+
+async def cost_call(vosk: VoskEngine, second: Recogniser | None, audio: bytes, script: Script,
+                    mode: str, tally: list[int], state: str) -> None:
+    """One call decoded as fast as possible behind the voice gate, as `mode` decodes it;
+    tally = [in flight, peak, turns, turns decoded a second time]."""
+    grammar, beside, _, when = COST_MODES[mode]
+    tally[0] += 1
+    tally[1] = max(tally[1], tally[0])
+    phrases = script.grammar(state)
+    listener = TurnListener(vosk.open_stream(8000))
+    listener.expect(phrases if grammar else None)
+    free = TurnListener(vosk.open_stream(8000)) if beside else None
+    if free is not None:
+        free.expect(None)
+    engine = DialogEngine(script, {n: d or n for n, d in script.model.variables.items()})
+    engine.start(0.0, at=state)
     for i in range(0, len(audio), FRAME):
         for event in await listener.feed(audio[i:i + FRAME]):
-            if judged and isinstance(event, Utterance):
-                judge(event.result, phrases, 0.6)
-        if second is not None:
-            await second.feed(audio[i:i + FRAME])
+            if not isinstance(event, Utterance):
+                continue
+            tally[2] += 1
+            heard = replace(judge(event.result, phrases if grammar else None, 0.6),
+                            audio=event.audio)
+            due = needs_check(heard, engine) or (when == "pass" and heard.doubtful)
+            if second is not None and when and heard.text and due:
+                tally[3] += 1
+                await free_hearing(second, heard.audio)
+        if free is not None:
+            await free.feed(audio[i:i + FRAME])
     await listener.close()
-    if second is not None:
-        await second.close()
-    running[0] -= 1
+    if free is not None:
+        await free.close()
+    tally[0] -= 1
 
 
-async def streams(engine: VoskEngine, audio: bytes, phrases: list[str], calls: int,
-                  mode: str, filler: list[str]) -> tuple[float, int]:
-    """(audio seconds decoded per wall second, peak calls in flight)."""
-    running = [0, 0]
+async def cost(vosk: VoskEngine, second: Recogniser | None, audio: bytes, script: Script,
+               calls: int, mode: str, state: str) -> tuple[float, list[int]]:
+    """(audio seconds decoded per wall second, tally) with `calls` calls offered at once."""
+    tally = [0, 0, 0, 0]
     began = time.perf_counter()
     async with anyio.create_task_group() as tg:
         for _ in range(calls):
-            tg.start_soon(judged_call, engine, audio, phrases, mode != "old",
-                          filler if mode == "filler" else None, running)
-    wall = time.perf_counter() - began
-    return calls * len(audio) / 16000 / wall, running[1]
+            tg.start_soon(cost_call, vosk, second, audio, script, mode, tally, state)
+    return calls * len(audio) / 16000 / (time.perf_counter() - began), tally
 
 
-async def main(limit: int, corpus_path: Path, calls: int, seconds: float) -> None:
+# ---- the run -------------------------------------------------------------------------------
+
+def load() -> str:
+    return "load average " + ", ".join(f"{x:.2f}" for x in os.getloadavg())
+
+
+def print_screening(run: object, cands: Candidates, answers: int) -> None:
+    from orchestrator.spoken_eval import SpokenRun
+
+    assert isinstance(run, SpokenRun)
+    labels = [v.label for v in run.voices]
+    print(f"{'design':<18}" + "".join(f"{v:>20}" for v in labels)
+          + f"{'all voices':>22}{'2nd decode':>12}")
+    print(f"{'':<18}" + "".join(f"{'right harm conf':>20}" for _ in labels)
+          + f"{'right harm conf':>22}{'answers':>12}")
+    for name, per in run.designs.items():
+        cells, right, harm, conf = [], 0, 0, 0
+        for v in run.voices:
+            e = per[v.label]
+            right, harm, conf = right + e.right, harm + len(e.harmful), conf + e.confirmations
+            cells.append(f"{e.share_right():>9.1%}{len(e.harmful):>5}{e.confirmations:>6}")
+        n = answers * len(run.voices)
+        share = cands.used.get(name, 0) / n
+        print(f"{name:<18}" + "".join(f"{c:>20}" for c in cells)
+              + f"{right / n:>11.1%}{harm:>5}{conf:>6}{share:>12.0%}")
+    for name, per in run.designs.items():
+        harmed = [(v.label, r) for v in run.voices for r in per[v.label].harmful]
+        for label, r in harmed:
+            print(f"  {name}: {label} {r.case.state} '{r.case.text}' heard '{r.heard.text}' "
+                  f"-> {r.harm}")
+
+
+async def main(limit: int, corpus_path: Path, calls: int, seconds: float,
+               only: list[str], with_cost: bool, state: str) -> None:
     cores = os.cpu_count() or 1
     home = Path(tempfile.mkdtemp(prefix="bench-spoken-"))
-    engine = await VoskEngine.load(resolve("ko", home))
+    vosk = await VoskEngine.load(resolve("ko", home))
+    whisper = await load_whisper(home)
     script = load_script("ko-dormant-deposit")
     corpus = sample(load_corpus(corpus_path, script), limit)
     prompts = PromptCache(home / "prompts", default_engines())
-    print(f"machine: {cores} cores, load average {os.getloadavg()[0]:.2f}")
+    print(f"machine: {cores} cores, {load()}")
     print(f"spoken screening: {len(corpus.cases)} answers of {corpus_path.name} per voice, "
-          "G.711 mu-law, 15-25 dB SNR")
-    began = time.perf_counter()
-    run = await spoken_evaluation(script, corpus, engine, prompts, voices_for("ko"))
-    print(f"  (heard {len(corpus.cases) * len(run.voices)} answers in "
-          f"{time.perf_counter() - began:.0f} s)")
-    print(f"{'voice':<14}{'right':>8}{'harmful':>9}{'confirm':>9}   "
-          f"{'grammar-only right':>18}{'harmful':>9}  (baseline)")
-    totals = {"new": [0, 0], "old": [0, 0]}
-    for v in run.voices:
-        new, old = run.with_doubt[v.label], run.grammar_only[v.label]
-        totals["new"][0] += new.right
-        totals["new"][1] += len(new.harmful)
-        totals["old"][0] += old.right
-        totals["old"][1] += len(old.harmful)
-        print(f"{v.label:<14}{new.share_right():>8.1%}{len(new.harmful):>9}"
-              f"{new.confirmations:>9}   {old.share_right():>18.1%}{len(old.harmful):>9}")
-    n = len(corpus.cases) * len(run.voices)
-    print(f"{'all voices':<14}{totals['new'][0] / n:>8.1%}{totals['new'][1]:>9}{'':>9}   "
-          f"{totals['old'][0] / n:>18.1%}{totals['old'][1]:>9}")
-    kinds: dict[str, int] = {}
-    for v in run.voices:
-        for r in run.with_doubt[v.label].harmful:
-            key = (r.harm or "").split(" (")[0]
-            kinds[key] = kinds.get(key, 0) + 1
-    print("harm with doubt, by kind: " + (", ".join(f"{k}: {c}" for k, c in kinds.items())
-                                         or "none"))
+          "G.711 mu-law, 15-25 dB SNR; whisper-base "
+          + ("installed" if whisper else "NOT installed (outreach models add whisper-base)"))
+    cands = Candidates(script, Second(vosk), Second(whisper) if whisper else None)
+    if limit > 0:
+        await screening(script, corpus, vosk, prompts, cands, only)
+    if with_cost:
+        await costs(home, script, vosk, whisper, calls, seconds, only, state)
+    print(f"done; {load()}")
 
+
+async def screening(script: Script, corpus: Corpus, vosk: VoskEngine, prompts: PromptCache,
+                    cands: Candidates, only: list[str]) -> None:
+    began = time.perf_counter()
+    chosen = {k: d for k, d in cands.designs().items() if not only or k in only}
+    run = await spoken_evaluation(script, corpus, vosk, prompts, voices_for("ko"),
+                                  designs=chosen)
+    print(f"  (heard {len(corpus.cases) * len(run.voices)} answers, every design, in "
+          f"{time.perf_counter() - began:.0f} s; {load()})")
+    print_screening(run, cands, len(corpus.cases))
+
+
+async def costs(home: Path, script: Script, vosk: VoskEngine, whisper: Recogniser | None,
+                calls: int, seconds: float, only: list[str], state: str) -> None:
+    cores = os.cpu_count() or 1
     audio = await build_call(PromptCache(home / "call", default_engines()), seconds)
-    phrases = script.grammar("reason")
-    filler = syllable_words(engine)
+    modes = [m for m in COST_MODES if (whisper is not None or COST_MODES[m][2] != "whisper")
+             and (not only or m in only or m == "grammar (+ doubt)")]
     print(f"\ncost: {calls} calls of {seconds:.0f} s offered at once, decoded as fast as possible "
-          "(VAD + grammar)")
-    print(f"{'recognition':<34}{'real-time calls':>16}{'per core':>10}{'peak':>6}"
-          f"   (median of {ROUNDS} interleaved rounds; all rounds)")
-    names = {"old": "grammar only (baseline)", "new": "grammar + doubt (adopted)",
-             "filler": "+ syllable garbage decoder"}
-    got: dict[str, list[float]] = {m: [] for m in names}
-    peaks: dict[str, int] = dict.fromkeys(names, 0)
+          f"behind the voice gate, in the {state} state; {load()}")
+    print(f"{'recognition':<20}{'real-time calls':>16}{'per core':>10}{'peak':>6}"
+          f"{'2nd decodes':>13}   (median of {ROUNDS} interleaved rounds; all rounds)")
+    got: dict[str, list[float]] = {m: [] for m in modes}
+    tallies: dict[str, list[int]] = {m: [0, 0, 0, 0] for m in modes}
     for _ in range(ROUNDS):  # interleaved, so the shared machine's load falls on all alike
-        for mode in names:
-            value, peak = await streams(engine, audio, phrases, calls, mode, filler)
+        for mode in modes:
+            second = {"free": vosk, "whisper": whisper}.get(COST_MODES[mode][2] or "")
+            value, tally = await cost(vosk, second, audio, script, calls, mode, state)
             got[mode].append(value)
-            peaks[mode] = max(peaks[mode], peak)
-    for mode, name in names.items():
+            t = tallies[mode]
+            tallies[mode] = [0, max(t[1], tally[1]), t[2] + tally[2], t[3] + tally[3]]
+    for mode in modes:
         mid = statistics.median(got[mode])
         rounds = ", ".join(f"{v:.1f}" for v in got[mode])
-        print(f"{name:<34}{mid:>16.1f}{mid / cores:>10.1f}{peaks[mode]:>6}   ({rounds})")
+        _, peak, turns, again = tallies[mode]
+        print(f"{mode:<20}{mid:>16.1f}{mid / cores:>10.1f}{peak:>6}{again:>6} of {turns:<5}"
+              f"   ({rounds})")
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--limit", type=int, default=60, help="answers per voice")
+    parser.add_argument("--limit", type=int, default=30, help="answers per voice")
     parser.add_argument("--corpus", type=Path, default=CORPUS)
-    parser.add_argument("--calls", type=int, default=16, help="calls offered at once (cost)")
-    parser.add_argument("--seconds", type=float, default=20.0)
+    parser.add_argument("--calls", type=int, default=4, help="calls offered at once (cost)")
+    parser.add_argument("--seconds", type=float, default=10.0)
+    parser.add_argument("--designs", default="", help="comma-separated design names (all)")
+    parser.add_argument("--no-cost", action="store_true", help="screening only")
+    parser.add_argument("--cost-state", choices=COST_STATES, default="offer")
     args = parser.parse_args()
-    anyio.run(main, args.limit, args.corpus, args.calls, args.seconds)
+    picked = [d.strip() for d in args.designs.split(",") if d.strip()]
+    anyio.run(main, args.limit, args.corpus, args.calls, args.seconds, picked, not args.no_cost,
+              args.cost_state)

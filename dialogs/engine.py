@@ -97,6 +97,18 @@ class DialogEngine:
         """The intent whose costly outcome is being confirmed (a yes/no question), or None."""
         return self._pending.intent if self._pending is not None else None
 
+    def costly_if_heard(self, text: str) -> str | None:
+        """The costly outcome (opt-out, transfer, lead) a clear hearing of `text` would take now,
+        at once; None otherwise, and while confirming (the question is the check). Pure: the
+        call session checks such a hearing a second time before handing it over
+        (docs/speech.md)."""
+        if self._pending is not None:
+            return None
+        c = self._classifier.classify(text, self._valid_now(), 1.0, 0.0, self._questions_now())
+        if c.intent == NO_MATCH or c.asked or self._mixed(c.intent, c.also):
+            return None
+        return self._costly(c.intent)
+
     def start(self, t: float = 0.0, at: str | None = None) -> list[Command]:
         """The call was answered at `t`: the first prompt and what to listen for.
 

@@ -1,7 +1,8 @@
 """`outreach script eval SCRIPT --corpus FILE --spoken`: the printing side of spoken screening.
 
 The work is orchestrator.spoken_eval; this loads the script language's recogniser and the prompt
-cache, shows progress, and prints per caller voice the share right and the harmful outcomes, with
+cache, shows progress, and prints per caller voice the share right and the harmful outcomes of
+the live call's path (grammar, doubt, and the free-decode check of clear costly hearings), with
 the grammar-only path (doubt ignored, as live calls heard before) beside it.
 """
 
@@ -63,20 +64,20 @@ def show_spoken(script: Script, corpus: Corpus, model: str, run: SpokenRun) -> N
                             force_terminal=console.is_terminal)
     out.print(Text(f"{script.name} on {corpus.source}, spoken: {run.cases} answers per voice, "
                    f"model {model}"))
-    table = Table(title="Per caller voice (grammar-only: doubt ignored, the old live path)",
+    table = Table(title="Per caller voice (live path; grammar-only: doubt ignored, the old one)",
                   width=WIDTH)
     for col in ("voice", "right", "harmful", "confirm", "grammar-only right", "harmful"):
         table.add_column(col, justify="left" if col == "voice" else "right")
     for v in run.voices:
-        new, old = run.with_doubt[v.label], run.grammar_only[v.label]
+        new, old = run.of("adopted", v), run.of("grammar_only", v)
         table.add_row(v.label, f"{new.share_right():.0%}", str(len(new.harmful)),
                       str(new.confirmations), f"{old.share_right():.0%}", str(len(old.harmful)))
     out.print(table)
-    harm = Table(title="Harmful outcomes (with doubt)", width=WIDTH)
+    harm = Table(title="Harmful outcomes (live path)", width=WIDTH)
     for col in ("voice", "state", "answer", "heard", "what happened"):
         harm.add_column(col, overflow="fold")
     for v in run.voices:
-        for r in run.with_doubt[v.label].harmful:
+        for r in run.of("adopted", v).harmful:
             harm.add_row(v.label, r.case.state, Text(r.case.text), Text(r.heard.text),
                          Text(r.harm or ""))
     if harm.row_count:

@@ -4,26 +4,32 @@ simulated phone line and heard by the real recogniser, then judged like a typed 
 Each answer is synthesised wideband (16 kHz) by each caller voice, carried over `Line` (8 kHz,
 telephone band, G.711, white noise at an SNR drawn from 15-25 dB per answer, seeded) and heard by
 `hear_pcm` with its state's grammar: the live call's listener and doubt (asr_models.hearing).
-The same hearings are also judged as the grammar-only path heard them before doubt reached the
-call (`doubtful` ignored), so the two can be compared from one run. Voices are pluggable: a
-language maps to a list of `CallerVoice` (an engine, a voice, rate and pitch).
+What the dialog is then told is a *design* (`Design`): the adopted one is the live call's
+(`orchestrator.hearing_check`: a clear grammar hearing that would take a costly outcome is
+checked by a free-vocabulary decode of the same audio); the grammar-only path (doubt ignored,
+what live calls did before doubt reached them) is judged beside it from the same audio, and the
+benchmark adds the other candidates. Voices are pluggable: a language maps to a list of
+`CallerVoice` (an engine, a voice, rate and pitch).
 """
 
 from __future__ import annotations
 
 import random
 import zlib
-from collections.abc import Callable, Sequence
+from collections.abc import Awaitable, Callable, Mapping, Sequence
 from dataclasses import dataclass, field, replace
 from typing import Any
 
 from asr_models import Pcm
+from asr_models.hearing import Hearing as Heard
 from asr_models.hearing import hear_pcm
 from asr_models.phoneline import Line
 from asr_models.recogniser import Recogniser
+from dialogs import DialogEngine
 from dialogs.evaluation import Case, Corpus, Evaluation, Hearing, evaluate
 from dialogs.script import Script
 from dialogs.tts import PromptCache, PromptSpec
+from orchestrator.hearing_check import checked_hearing
 
 SNR_DB = (15.0, 25.0)
 WIDEBAND = 16000
@@ -62,13 +68,51 @@ def voices_for(language: str) -> list[CallerVoice]:
 
 
 @dataclass
+class Answer:
+    """One corpus answer as the grammar decoder heard it, and the dialog placed in its state."""
+
+    case: Case
+    heard: Heard  # the grammar hearing with its doubt, and the decoded audio
+    engine: DialogEngine  # a fresh engine in the case's state (never handed an event here)
+
+
+# What the dialog is told about one answer: a recognition design.
+Design = Callable[[Answer], Awaitable[Hearing]]
+
+
+def as_told(h: Heard) -> Hearing:
+    return Hearing(h.text, h.confidence, h.doubtful)
+
+
+async def grammar_only(a: Answer) -> Hearing:
+    """The grammar decoder's hearing with doubt ignored: live calls before doubt reached them."""
+    return Hearing(a.heard.text, a.heard.confidence, False)
+
+
+async def doubt_only(a: Answer) -> Hearing:
+    """The grammar hearing with its doubt (live calls from 2026-12-02 until the check)."""
+    return as_told(a.heard)
+
+
+def adopted(checker: Recogniser | None) -> Design:
+    """The live call's path: a clear grammar hearing that would take a costly outcome is checked
+    by a free decode of its audio with `checker` (none: the grammar hearing as it is)."""
+    async def design(a: Answer) -> Hearing:
+        return as_told(await checked_hearing(checker, a.heard, a.engine))
+
+    return design
+
+
+@dataclass
 class SpokenRun:
-    """Per voice: the evaluation with doubt (today's path) and grammar-only (the old path)."""
+    """Per design, per voice: the evaluation of the same hearings."""
 
     voices: list[CallerVoice]
     cases: int
-    with_doubt: dict[str, Evaluation] = field(default_factory=dict)
-    grammar_only: dict[str, Evaluation] = field(default_factory=dict)
+    designs: dict[str, dict[str, Evaluation]] = field(default_factory=dict)
+
+    def of(self, design: str, voice: CallerVoice) -> Evaluation:
+        return self.designs[design][voice.label]
 
     def as_json(self, details: bool = False) -> dict[str, Any]:
         def summary(e: Evaluation) -> dict[str, Any]:
@@ -84,8 +128,8 @@ class SpokenRun:
         return {
             "answers_per_voice": self.cases,
             "voices": [{"voice": v.label, "engine": v.engine, "name": v.name, "rate": v.rate,
-                        "pitch": v.pitch, "with_doubt": summary(self.with_doubt[v.label]),
-                        "grammar_only": summary(self.grammar_only[v.label])}
+                        "pitch": v.pitch,
+                        **{name: summary(per[v.label]) for name, per in self.designs.items()}}
                        for v in self.voices],
         }
 
@@ -98,30 +142,46 @@ def sample(corpus: Corpus, limit: int | None, seed: int = 0) -> Corpus:
     return replace(corpus, cases=[corpus.cases[i] for i in keep])
 
 
+def default_designs(checker: Recogniser | None) -> dict[str, Design]:
+    """What `script eval --spoken` prints: the live path, and grammar-only beside it."""
+    return {"adopted": adopted(checker), "grammar_only": grammar_only}
+
+
 async def spoken_evaluation(
     script: Script, corpus: Corpus, asr: Recogniser, prompts: PromptCache,
     voices: Sequence[CallerVoice], variables: dict[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None, seed: int = 0,
+    designs: Mapping[str, Design] | None = None,
 ) -> SpokenRun:  # fmt: skip
-    """Hear every answer of `corpus` in every voice; evaluate per voice, with and without doubt."""
+    """Hear every answer of `corpus` in every voice once; evaluate each design per voice
+    (default: the live path with `asr` as its own checker, and grammar-only)."""
     codec = CODEC.get(script.language.split("-")[0].lower(), "ulaw")
     rng = random.Random(seed)
     doubt_below = script.model.defaults.confirm_below
-    run = SpokenRun(list(voices), len(corpus.cases))
+    chosen = designs if designs is not None else default_designs(
+        asr if asr.streaming else None)
+    run = SpokenRun(list(voices), len(corpus.cases), {name: {} for name in chosen})
+    values = dict(variables or {})
+    for name, default in script.model.variables.items():
+        values.setdefault(name, default or f"<{name}>")  # as `evaluate` fills them
     total, done = len(corpus.cases) * len(voices), 0
     for voice in voices:
         rendered = await prompts.prerender([voice.spec(c.text) for c in corpus.cases])
-        heard: dict[Case, Hearing] = {}
+        told: dict[str, dict[Case, Hearing]] = {name: {} for name in chosen}
         for case, prompt in zip(corpus.cases, rendered, strict=True):
             line = Line(codec, rng.uniform(*SNR_DB))
             pcm = line.carry(Pcm(prompt.pcm, prompt.spec.sample_rate),
                              seed=zlib.crc32(f"{voice.label}:{case.state}:{case.text}".encode()))
-            h = await hear_pcm(asr, pcm, script.grammar(case.state) or None, doubt_below)
-            heard[case] = Hearing(h.text, h.confidence, h.doubtful)
+            heard = await hear_pcm(asr, pcm, script.grammar(case.state) or None, doubt_below)
+            engine = DialogEngine(script, values)
+            engine.start(0.0, at=case.state)
+            answer = Answer(case, heard, engine)
+            for name, design in chosen.items():
+                told[name][case] = await design(answer)
             done += 1
             if progress is not None:
                 progress(done, total)
-        certain = {c: replace(h, doubtful=False) for c, h in heard.items()}
-        run.with_doubt[voice.label] = evaluate(script, corpus, heard.__getitem__, variables)
-        run.grammar_only[voice.label] = evaluate(script, corpus, certain.__getitem__, variables)
+        for name in chosen:
+            run.designs[name][voice.label] = evaluate(script, corpus, told[name].__getitem__,
+                                                      variables)
     return run

@@ -37,18 +37,18 @@ def test_quoted_answers_spoken_by_every_voice_do_no_harm(tmp_path: Path) -> None
     voices = result["voices"]
     assert len(voices) >= 3 and result["answers_per_voice"] == 5
     for v in voices:
-        heard = [(r["text"], r["heard"], r["action"]) for r in v["with_doubt"]["results"]]
-        invented = [r for r in v["with_doubt"]["results"]
+        heard = [(r["text"], r["heard"], r["action"]) for r in v["adopted"]["results"]]
+        invented = [r for r in v["adopted"]["results"]
                     if r["harm"] and not r["harm"].startswith("missed opt-out")]  # fmt: skip
         assert invented == [], (v["voice"], heard)  # no opt-out, lead or transfer not asked for
-        assert all(r["heard"] for r in v["with_doubt"]["results"])  # speech was heard
+        assert all(r["heard"] for r in v["adopted"]["results"])  # speech was heard
     # A stop-calling request can still be misheard as a confident grammar word (espeak's output
     # varies slightly from run to run, and one voice's "전화 그만하세요" is then and again heard as
     # "아니요": docs/dialogs.md, known spoken limits), so missed opt-outs are compared with the old
     # grammar-only hearing of the same audio, which loses and invents them.
-    with_doubt = sum(v["with_doubt"]["harmful"] for v in voices)
-    assert with_doubt < sum(v["grammar_only"]["harmful"] for v in voices)
-    assert with_doubt <= 1, [v["with_doubt"]["harm"] for v in voices]
+    live = sum(v["adopted"]["harmful"] for v in voices)
+    assert live < sum(v["grammar_only"]["harmful"] for v in voices)
+    assert live <= 1, [v["adopted"]["harm"] for v in voices]
 
 
 def test_unknown_voice_is_one_line(tmp_path: Path) -> None:
