@@ -1,7 +1,8 @@
 """`outreach script run SCRIPT --audio FILE ...`: a call where each WAV is the customer's answer.
 
 Each WAV is heard through the live call's recognition path (asr_models.hearing: voice gate, turn
-listener, the current state's grammar), then given to the dialog engine with its confidence and
+listener, the current state's grammar; a clear costly hearing checked by a free decode,
+orchestrator.hearing_check), then given to the dialog engine with its confidence and
 doubt; a file with no speech is silence.
 """
 
@@ -15,6 +16,7 @@ from asr_models.hearing import Hearing, hear_pcm
 from dialogs import DialogEngine, Event, Listen, Silence, Utterance
 from dialogs.messages import Command
 from orchestrator.cli_script import heard_of, robot_text
+from orchestrator.hearing_check import checked_hearing
 
 
 def grammar_of(commands: list[Command], fallback: list[str]) -> list[str]:
@@ -37,8 +39,12 @@ async def simulate_audio(engine: DialogEngine, asr: VoskEngine, files: list[Path
         file: Path | None = None
         if audio:
             file = files[len(files) - len(audio)]
-            hearing = await hear_pcm(asr, audio.pop(0), grammar_of(commands, []) or None,
+            grammar = grammar_of(commands, []) or None
+            hearing = await hear_pcm(asr, audio.pop(0), grammar,
                                      engine.script.model.defaults.confirm_below)
+            # The live call's check of a clear costly hearing (orchestrator.hearing_check).
+            hearing = await checked_hearing(asr if grammar and asr.streaming else None,
+                                            hearing, engine)
         t += 5.0
         event: Event = (Utterance(hearing.text, hearing.confidence, t, hearing.doubtful)
                         if hearing is not None and hearing.text else Silence(t))

@@ -8,9 +8,10 @@ runs the dialog engine's commands in order. Call time is `(monotonic - answer) *
 from __future__ import annotations
 
 import logging
+import time
 from collections import deque
 from collections.abc import Awaitable, Callable, Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
 import anyio
@@ -40,6 +41,7 @@ from dialogs import (
 )
 from dialogs.tts import PromptCache
 from orchestrator.health import WorkerHealth
+from orchestrator.hearing_check import checked_hearing
 from orchestrator.recording import Recorder
 from telephony.base import AudioFrame, DtmfFrame, Media, PlayResult
 
@@ -354,7 +356,7 @@ class CallSession:
             for after in self.engine.handle(HangUp(item.t)):
                 await self._act(after)  # an opt-out they were asked to confirm is kept
             return None
-        return self._heard(item.utterance)
+        return await self._heard(item.utterance)
 
     async def _degrade(self, reason: str, item: _Input | None) -> None:
         """The call's hearing fell behind or lost audio: what it heard may be wrong, so no
@@ -384,13 +386,24 @@ class CallSession:
             self._grammar = list(phrases)
             self.listener.expect(phrases)
 
-    def _heard(self, utt: Heard) -> list[Command]:
+    async def _heard(self, utt: Heard) -> list[Command]:
         # Judged as `script run --audio` judges it: a doubtful hearing gets costly outcomes
-        # confirmed by the engine instead of taken (asr_models.hearing).
-        hearing = judge(utt.result, forced_grammar(self.svc.asr, self._grammar),
-                        self.svc.script.model.defaults.confirm_below)
-        # The caller also waits for the final decode (Whisper decodes the whole utterance now).
-        eot = max(0.0, utt.decided_at - utt.speech_end) + utt.decode_s * self.clock.speed
+        # confirmed by the engine instead of taken (asr_models.hearing); a clear grammar hearing
+        # that would take one at once is checked by a free decode of the turn first
+        # (orchestrator.hearing_check).
+        hearing = replace(judge(utt.result, forced_grammar(self.svc.asr, self._grammar),
+                                self.svc.script.model.defaults.confirm_below), audio=utt.audio)
+        began = time.perf_counter()
+        checker = self.svc.asr if self._grammar and self.svc.asr.streaming else None
+        hearing = await checked_hearing(checker, hearing, self.engine)
+        if hearing.why.startswith("a free"):  # the customer's words stay out of the log
+            log.info("call %s: a costly hearing was not confirmed by the free decode",
+                     self.attempt_id)
+        check_s = time.perf_counter() - began
+        # The caller also waits for the final decode (Whisper decodes the whole utterance now)
+        # and for the check.
+        eot = (max(0.0, utt.decided_at - utt.speech_end)
+               + (utt.decode_s + check_s) * self.clock.speed)
         self._pending_reply = (eot, self.clock.now())
         self.conv.turns.append(
             TurnRecord("customer", hearing.text, round(utt.started_at, 3),

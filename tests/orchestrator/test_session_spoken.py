@@ -73,3 +73,15 @@ async def test_stop_calling_heard_as_a_no_is_asked_about_then_honoured(tmp_path:
     # and the customer's yes blocks the number in the same call (the opt-out is not lost).
     conv = await spoken_call(tmp_path, ("네", "전화 그만하세요", "네"))
     assert conv.opt_out and conv.outcome == "opt_out", heard(conv)
+
+
+async def test_its_me_heard_as_agent_is_not_transferred(tmp_path: Path) -> None:
+    # "어 난데" (yeah, it's me) to "is this 김민수?" is heard by the greeting's grammar as 상담원
+    # (agent) at confidence 1.00, no doubt: the call went straight to an agent the customer never
+    # asked for. The free-vocabulary check of that costly hearing does not hear 상담원, so the
+    # robot asks before transferring; silence to the question transfers nobody.
+    conv = await spoken_call(tmp_path, ("어 난데",))
+    assert conv.transfer_queue is None and conv.outcome != "transfer", heard(conv)
+    assert heard(conv)[0][1] == "human", heard(conv)  # heard so (the grammar's 상담원) ...
+    asked = [t.prompt_id for t in conv.turns if t.speaker == "robot"]
+    assert "confirm.transfer" in asked, asked  # ... and asked about, not acted on
