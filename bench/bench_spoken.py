@@ -23,7 +23,8 @@ Cost: concurrent real-time calls per core for each design's decoding, in the sam
 bench_asr.py: `--calls` calls of the Korean answers offered at once, decoded as fast as possible
 behind the voice gate with the grammar of one state (`--cost-state`): in `reason` none of its
 answers 네 아니요 좋아요 싫어요 나중에 is a costly outcome at once, so nothing is checked; in
-`offer` every one of them is (a transfer, a lead), the check's worst case; offered = calls
+`offer` most are (네 좋아요: a transfer, 나중에: a callback; 3 turns in 4), the check's worst
+case; offered = calls
 started, peak = calls decoding at once; rounds interleaved.
 
 Run: .venv/bin/python bench/bench_spoken.py [--limit 30] [--corpus FILE] [--calls 4] [--seconds 10]
@@ -70,7 +71,7 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests/data/corpora/ko-dormant-deposit.yaml"  # the shipped Korean corpus
 FRAME = 320
 ROUNDS = 3
-COST_STATES = ("reason", "offer")  # reason: no answer checked; offer: every clear one is
+COST_STATES = ("reason", "offer")  # reason: no answer is checked; offer: 3 in 4 are
 
 
 class Second:
