@@ -5,6 +5,7 @@ UTF-16, GB18030/GBK, CP949), separators sniffed, header aliases in three languag
 from __future__ import annotations
 
 import csv
+import io
 import warnings
 import zipfile
 from collections.abc import Iterator
@@ -142,11 +143,17 @@ def _csv_table(text: str, enc: str, path: Path, header_optional: bool,
         delim = _sniff(_first_line(text), spec)[0]
     reader = csv.reader(_lines(text), delimiter=delim)
     first: list[str] = []
-    for first in reader:
-        if reader.line_num == 1 and first and first[0].lower().startswith("sep="):
-            continue
-        if any(c.strip() for c in first):
-            break
+    try:
+        for first in reader:
+            if reader.line_num == 1 and first and first[0].lower().startswith("sep="):
+                continue
+            if any(c.strip() for c in first):
+                break
+    except csv.Error as exc:  # found by fuzzing: it escaped as a traceback
+        raise InvalidInput(
+            f"{path} line {reader.line_num}: the header row is not readable CSV ({exc}); "
+            "save the list again as CSV (UTF-8) with one header row"
+        ) from exc
     if not first:
         raise InvalidInput(f"{path} is empty: it needs a header row and one contact per row")
     cols, had_header = _columns_or_fail(first, path, header_optional, spec)
@@ -189,32 +196,67 @@ def _xlsx_table(path: Path, header_optional: bool, spec: HeaderSpec) -> Table:
     import openpyxl  # only when a workbook comes: it is slow to import
     from openpyxl.utils.exceptions import InvalidFileException
 
+    # A damaged workbook fails deep inside zipfile, zlib or the XML parser, with whatever error
+    # they raise (fuzzing found zlib.error, BadZipFile, EOFError, XML syntax errors): any of
+    # them, on opening or on any row, is one line saying the workbook is unreadable. openpyxl
+    # reads from memory (the compressed file; rows still stream): no file handle is left open
+    # when it fails half-way through opening, nor by a caller that never reads the rows.
+    wb = None
+
+    def close() -> None:
+        if wb is not None:
+            wb.close()
+
     try:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # openpyxl warns about styles it cannot read
-            wb = openpyxl.load_workbook(path, read_only=True, data_only=True)
+            data = io.BytesIO(path.read_bytes())
+            wb = openpyxl.load_workbook(data, read_only=True, data_only=True)
+        ws = wb.worksheets[0] if wb.worksheets else None
+        if ws is None:
+            raise InvalidInput(f"{path} has no worksheet; {_SAVE_AS}")
+        numbered = enumerate(([_xl_str(v) for v in r] for r in ws.iter_rows(values_only=True)), 1)
+        header_line, first = next(
+            ((n, r) for n, r in numbered if any(c.strip() for c in r)), (0, [])
+        )
+        if not first:
+            raise InvalidInput(
+                f"{path} has no rows: it needs a header row and one contact per row"
+            )
+        cols, had_header = _columns_or_fail(first, path, header_optional, spec)
+    except InvalidInput:
+        close()
+        raise
     except (InvalidFileException, zipfile.BadZipFile, KeyError, ValueError, OSError) as exc:
+        close()
         raise InvalidInput(f"{path} is not a readable XLSX workbook ({exc}); {_SAVE_AS}") from exc
-    ws = wb.worksheets[0]
-    numbered = enumerate(([_xl_str(v) for v in r] for r in ws.iter_rows(values_only=True)), 1)
-    header_line, first = next(((n, r) for n, r in numbered if any(c.strip() for c in r)), (0, []))
-    if not first:
-        wb.close()
-        raise InvalidInput(f"{path} has no rows: it needs a header row and one contact per row")
-    cols, had_header = _columns_or_fail(first, path, header_optional, spec)
+    except Exception as exc:  # see above: the parsers' errors are not a set
+        close()
+        raise _unreadable(path, exc, None) from exc
 
     def rows() -> Iterator[tuple[int, list[str]]]:
+        n = header_line
         try:
             if not had_header:
                 yield header_line, first
             for n, cells in numbered:
                 if any(c.strip() for c in cells):
                     yield n, cells
+        except InvalidInput:
+            raise
+        except Exception as exc:  # a damaged sheet: see above
+            raise _unreadable(path, exc, n + 1) from exc
         finally:
-            wb.close()
+            close()
 
     total = (ws.max_row - header_line) if ws.max_row else None
     return Table(first if had_header else [], cols, rows(), total, "xlsx")
+
+
+def _unreadable(path: Path, exc: Exception, row: int | None) -> InvalidInput:
+    where = f" at row {row}" if row is not None else ""
+    detail = " ".join(f"{type(exc).__name__}: {exc}".split())[:200]
+    return InvalidInput(f"{path} is a damaged XLSX workbook{where} ({detail}); {_SAVE_AS}")
 
 
 def read_table(path: Path, *, region: str = "KR", encoding: str | None = None,
