@@ -15,6 +15,7 @@ from typing import Any
 
 from sqlmodel import Session
 
+from campaigns.caller_id import parse_caller_id
 from campaigns.errors import InvalidInput
 from campaigns.models import Campaign
 from campaigns.number_caps import campaign_caps
@@ -49,6 +50,8 @@ class CampaignChanges:
     number_max_per_minute: int | None = None
     number_max_per_hour: int | None = None
     number_max_per_day: int | None = None
+    caller_id: str | None = None  # '' removes the caller ID (and its name)
+    caller_name: str | None = None  # '' removes the name
 
     def given(self) -> dict[str, Any]:
         return {f.name: v for f in fields(self) if (v := getattr(self, f.name)) is not None}
@@ -104,7 +107,8 @@ def plan_edit(c: Campaign, ch: CampaignChanges) -> tuple[dict[str, Any], Campaig
     if not ch.given():
         raise InvalidInput(
             "nothing to change: give at least one of --window, --days, --tz, --max-channels, "
-            "--cps, --max-attempts, --max-per-day, --retry, --queue, --model, --number-max-per-*"
+            "--cps, --max-attempts, --max-per-day, --retry, --queue, --model, --number-max-per-*, "
+            "--caller-id, --caller-name"
         )
     if c.status == ARCHIVED:
         raise InvalidInput(f"campaign {c.name} is archived: `outreach campaign unarchive "
@@ -125,7 +129,20 @@ def plan_edit(c: Campaign, ch: CampaignChanges) -> tuple[dict[str, Any], Campaig
     for span in ("minute", "hour", "day"):
         if (n := getattr(ch, f"number_max_per_{span}")) is not None:
             values[f"number_max_per_{span}"] = n
+    if ch.caller_id is not None or ch.caller_name is not None:
+        values["caller_id"], values["caller_name"] = _caller_id(c, ch)
     return values, spec
+
+
+def _caller_id(c: Campaign, ch: CampaignChanges) -> tuple[str | None, str | None]:
+    """A new number keeps the old name unless it brings its own (`Name <number>`)."""
+    if ch.caller_id is not None and not ch.caller_id.strip():
+        return None, None
+    number = ch.caller_id if ch.caller_id is not None else (c.caller_id or "")
+    name = ch.caller_name
+    if name is None and ch.caller_id is not None and "<" not in ch.caller_id:
+        name = c.caller_name
+    return parse_caller_id(number, name, c.region)
 
 
 def apply_edit(session: Session, c: Campaign, values: dict[str, Any]) -> list[str]:

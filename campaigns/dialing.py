@@ -199,6 +199,7 @@ def attempt_values(result: AttemptResult, now: datetime) -> dict[str, Any]:
         "outcome": result.outcome,
         "ended_at": now,
         "amd": result.amd,
+        "amd_cause": result.amd_cause,
         "cause": result.cause,
         "dialog_outcome": result.dialog_outcome,
         "answered_at": result.answered_at,

@@ -37,6 +37,10 @@ class Campaign(SQLModel, table=True):
         default_factory=dict, sa_column=sa.Column(sa.JSON, nullable=False)
     )
     transfer_queue: str | None = None
+    # What the called phone shows (campaigns/caller_id.py): E.164 number and display name;
+    # None: the trunk's default (often Anonymous, which carriers and regulators refuse).
+    caller_id: str | None = None
+    caller_name: str | None = None
     # Calls to one number from any campaign, rolling: at most this many a minute/hour/day
     # (None: no campaign limit; the settings' limits apply as well, the stricter one wins).
     number_max_per_minute: int | None = None
@@ -124,6 +128,7 @@ class Attempt(SQLModel, table=True):
     # how the line went; the names and their retry rules: campaigns.policy.OUTCOMES
     outcome: str | None = None
     amd: str | None = None
+    amd_cause: str | None = None  # Asterisk's AMDCAUSE, e.g. INITIALSILENCE-2500-2500
     cause: str | None = None
     dialog_outcome: str | None = None  # the script's terminal outcome, when a dialog ran
     score: int | None = None

@@ -86,8 +86,9 @@ def show_call(engine: Engine, attempt_id: str) -> dict[str, Any]:
     with engine.connect() as conn:
         row = (
             conn.execute(
-                sa.select(*CALL_COLUMNS, A.c.score_breakdown, C.c.name.label("name"),
-                          C.c.customer_id, C.c.attributes, A.c.script_version)
+                sa.select(*CALL_COLUMNS, A.c.amd_cause, A.c.score_breakdown,
+                          C.c.name.label("name"), C.c.customer_id, C.c.attributes,
+                          A.c.script_version)
                 .join(K, K.c.id == A.c.campaign_id)
                 .join(C, C.c.id == A.c.contact_id)
                 .where(A.c.id == attempt_id)

@@ -11,6 +11,7 @@ from datetime import UTC, date, datetime, timedelta
 import sqlalchemy as sa
 from sqlmodel import Session, col, select
 
+from campaigns.caller_id import parse_caller_id
 from campaigns.errors import InvalidInput, NotFound
 from campaigns.models import Campaign, Contact
 from campaigns.phones import check_region
@@ -51,6 +52,9 @@ class CampaignSpec:
     max_per_day: int = DEFAULT_MAX_PER_DAY
     retry: str = ""
     transfer_queue: str | None = None
+    # The caller ID as typed (`--caller-id`, `--caller-name`): checked and stored in E.164.
+    caller_id: str = ""
+    caller_name: str | None = None
     # Calls to one number across all campaigns (rolling minute/hour/day).
     number_caps: NumberCaps = field(default_factory=NumberCaps)
 
@@ -70,6 +74,7 @@ def validate_spec(spec: CampaignSpec) -> None:
     zone(spec.time_zone or REGION_ZONES.get(spec.region.upper(), "UTC"))
     make_windows(spec.window, spec.days)
     parse_retry(spec.retry)
+    parse_caller_id(spec.caller_id, spec.caller_name, spec.region.upper())
 
 
 def _validate(spec: CampaignSpec) -> None:
@@ -100,6 +105,7 @@ def create_campaign(session: Session, spec: CampaignSpec) -> Campaign:
     retry = {k: v.total_seconds() for k, v in {**DEFAULT_RETRY, **parse_retry(spec.retry)}.items()}
     if session.exec(select(Campaign).where(Campaign.name == spec.name)).first():
         raise InvalidInput(f"a campaign named {spec.name!r} already exists")
+    caller_id, caller_name = parse_caller_id(spec.caller_id, spec.caller_name, region)
     campaign = Campaign(
         name=spec.name,
         script_ref=spec.script_ref,
@@ -113,6 +119,8 @@ def create_campaign(session: Session, spec: CampaignSpec) -> Campaign:
         max_per_day=spec.max_per_day,
         retry_delays=retry,
         transfer_queue=spec.transfer_queue,
+        caller_id=caller_id,
+        caller_name=caller_name,
         number_max_per_minute=spec.number_caps.per_minute,
         number_max_per_hour=spec.number_caps.per_hour,
         number_max_per_day=spec.number_caps.per_day,

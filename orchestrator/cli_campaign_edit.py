@@ -12,7 +12,14 @@ from campaigns.db import session
 from campaigns.models import Campaign
 from orchestrator.campaign_model import campaign_model
 from orchestrator.campaign_script import campaign_script
-from orchestrator.cli_campaigns import campaign_app, campaign_dict, night_window, warn_night
+from orchestrator.cli_campaigns import (
+    CallerIdOpt,
+    CallerNameOpt,
+    campaign_app,
+    campaign_dict,
+    night_window,
+    warn_night,
+)
 from orchestrator.cli_common import (
     JsonOpt,
     console,
@@ -56,13 +63,16 @@ def edit(
     model: Annotated[str | None, typer.Option(
         "--model", help="Recogniser model for this campaign ('' for the settings' choice).")
     ] = None,
+    caller_id: CallerIdOpt = None,
+    caller_name: CallerNameOpt = None,
     as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """Change a campaign's settings, checked as `campaign create` checks them (all or nothing).
     Windows, days and caps apply to a running worker's next claim; the rest at the next run."""
     changes = CampaignChanges(window, days, time_zone, max_channels, cps, max_attempts,
                               max_per_day, retry, queue, model, number_max_per_minute,
-                              number_max_per_hour, number_max_per_day)  # fmt: skip
+                              number_max_per_hour, number_max_per_day, caller_id,
+                              caller_name)  # fmt: skip
     with session(engine_of(ctx)) as s:
         c = repo.get_campaign_by_name(s, name)
         values, spec = plan_edit(c, changes)

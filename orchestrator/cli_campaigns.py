@@ -57,6 +57,8 @@ def campaign_dict(c: Campaign, counts: dict[str, int] | None = None) -> dict[str
         "number_max_per_day": c.number_max_per_day,
         "retry_delays_s": c.retry_delays,
         "transfer_queue": c.transfer_queue,
+        "caller_id": c.caller_id,
+        "caller_name": c.caller_name,
         "asr_model": c.asr_model,
         "script_path": c.script_path,
         "script_version": c.script_version,
@@ -69,6 +71,11 @@ def campaign_dict(c: Campaign, counts: dict[str, int] | None = None) -> dict[str
 
 CapOpt = Annotated[int | None, typer.Option(
     help="Calls to one number from all campaigns together (rolling); default: the region's.")]
+CallerIdOpt = Annotated[str | None, typer.Option(
+    "--caller-id", help="The number the called phone shows, registered with your carrier, e.g. "
+    "+8215885000 or 'OO Bank <1588-5000>' ('' for the trunk's default).")]
+CallerNameOpt = Annotated[str | None, typer.Option(
+    "--caller-name", help="The name shown with --caller-id (at most 40 characters).")]
 
 
 @campaign_app.command("create")
@@ -108,6 +115,8 @@ def create(
     model: Annotated[str | None, typer.Option(
         "--model", help="Recogniser model for this campaign (default: the settings' asr_model, "
         "else one installed for the script's language).")] = None,
+    caller_id: CallerIdOpt = None,
+    caller_name: CallerNameOpt = None,
     as_json: JsonOpt = False,
 ) -> None:  # fmt: skip
     """Create a campaign. --region CN, KR or US presets the calling hours, days and per-number
@@ -128,6 +137,8 @@ def create(
         max_per_day=max_per_day or (preset.max_per_day if preset else DEFAULT_MAX_PER_DAY),
         retry=retry,
         transfer_queue=queue,
+        caller_id=caller_id or "",
+        caller_name=caller_name,
         number_caps=_caps_with_preset(given_caps, preset),
     )
     repo.validate_spec(spec)

@@ -50,6 +50,7 @@ def asterisk_config(
                             audiosocket_address=settings.audiosocket_address,
                             audiosocket_peers=tuple(settings.audiosocket_peers),
                             audiosocket_max_connections=settings.audiosocket_max_connections,
+                            amd_initial_silence_ms=settings.amd_initial_silence_ms,
                             )  # fmt: skip
     if channel_template is not None:
         config = dataclasses.replace(config, channel_template=channel_template)

@@ -14,6 +14,7 @@ from datetime import timedelta
 import anyio
 from sqlalchemy.engine import Engine
 
+from campaigns.caller_id import caller_id_header
 from campaigns.db import session
 from campaigns.policy import NumberCaps
 from campaigns.repo import get_campaign_by_name
@@ -144,7 +145,9 @@ async def run_campaign(request: RunRequest) -> RunStats:
             settings.number_max_per_day,
         ),
         call_plan=CallPlan(
-            campaign.transfer_queue, settings.webhook_url is not None, settings.ring_timeout_s
+            campaign.transfer_queue, settings.webhook_url is not None, settings.ring_timeout_s,
+            caller_id=caller_id_header(campaign.caller_id, campaign.caller_name),
+            greet_silent_pickup=settings.amd_greet_on_silence,
         ),
         share=request.share,
     )

@@ -69,6 +69,12 @@ class Settings(BaseSettings):
     asterisk_simulated_customers: bool | None = None
     max_call_s: float = 300.0
     ring_timeout_s: float = 30.0
+    # Answering-machine detection. A person who picks up and waits for us to speak is, to AMD,
+    # a line silent for its initial silence: a MACHINE (INITIALSILENCE). By default such a line
+    # is greeted anyway; false hangs up on it like on any machine. The initial silence (ms) is
+    # AMD's own (2500) unless set; it is passed to AMD() per call.
+    amd_greet_on_silence: bool = True
+    amd_initial_silence_ms: int | None = Field(default=None, ge=500, le=10000)
     # Lead webhook (optional): POSTed with an HMAC-SHA256 signature made with this key.
     webhook_url: str | None = None
     webhook_secret: SecretStr | None = None

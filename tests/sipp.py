@@ -53,12 +53,12 @@ def require_sipp_trunk() -> None:
         pytest.fail("SIPp is not installed: `apt-get install sip-tester` "
                     "(scripts/ensure-sysdeps.sh does it)")  # fmt: skip
     sandbox = Sandbox(load_settings().sandbox_dir)
-    conf = sandbox.dir / "etc" / "pjsip.conf"
-    if conf.exists() and "[sipp]" in conf.read_text(encoding="utf-8"):
+    etc = sandbox.dir / "etc"
+    if _has(etc / "pjsip.conf", "[sipp]") and _has(etc / "extensions.conf", "AMD_SILENCE"):
         return
     # Started by code from before the trunk existed: add it without cutting others' calls.
     try:
-        sandbox.refresh_sip()
+        sandbox.refresh()
     except SandboxError as exc:
         pytest.fail(f"the running sandbox has no `sipp` trunk and it could not be added ({exc}):"
                     " `outreach asterisk sandbox down` then `up`")  # fmt: skip
@@ -68,10 +68,11 @@ def require_sipp_trunk() -> None:
 class Sipp:
     """One SIPp process playing `scenario` as the called side (UAS) on 127.0.0.1:5070."""
 
-    def __init__(self, workdir: Path, scenario: str) -> None:
+    def __init__(self, workdir: Path, scenario: str, on_line_ms: int = 4000) -> None:
         self.workdir = workdir
         self.scenario = SCENARIOS / f"{scenario}.xml"
         self.log = workdir / f"{scenario}-messages.log"
+        self.on_line_ms = on_line_ms  # the scenarios' <pause/>: how long the customer stays
         self.proc: subprocess.Popen[bytes] | None = None
         self._err_fd: int | None = None
 
@@ -80,8 +81,9 @@ class Sipp:
         (self.workdir / "silence.ulaw").write_bytes(b"\xff" * 8000 * 120)
         self.proc = subprocess.Popen(
             ["sipp", "-sf", str(self.scenario), "-i", "127.0.0.1", "-p", str(PORT),
-             "-mi", "127.0.0.1", "-mp", "16500", "-nostdin", "-trace_msg", "-message_file",
-             str(self.log), "-trace_err", "-error_file", str(self.workdir / "sipp-errors.log")],
+             "-mi", "127.0.0.1", "-mp", "16500", "-d", str(self.on_line_ms), "-nostdin",
+             "-trace_msg", "-message_file", str(self.log),
+             "-trace_err", "-error_file", str(self.workdir / "sipp-errors.log")],
             cwd=self.workdir, stdout=subprocess.DEVNULL, stderr=self._open_stderr(),
         )  # fmt: skip
         deadline = time.monotonic() + 5
@@ -145,6 +147,10 @@ class Sipp:
         return peak
 
 
+def _has(path: Path, text: str) -> bool:
+    return path.exists() and text in path.read_text(encoding="utf-8")
+
+
 def _listening(port: int) -> bool:
     needle = f":{port:04X} "
     for table in ("/proc/net/udp", "/proc/net/udp6"):
@@ -159,9 +165,9 @@ def _listening(port: int) -> bool:
 
 
 @contextmanager
-def running_sipp(workdir: Path, scenario: str) -> Iterator[Sipp]:
+def running_sipp(workdir: Path, scenario: str, on_line_ms: int = 4000) -> Iterator[Sipp]:
     require_sipp_trunk()
-    sipp = Sipp(workdir, scenario)
+    sipp = Sipp(workdir, scenario, on_line_ms)
     sipp.start()
     try:
         yield sipp

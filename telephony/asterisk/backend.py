@@ -66,6 +66,7 @@ class AsteriskConfig:
     channel_template: str = "PJSIP/{digits}@simtrunk"  # {digits}: the number without "+"
     context: str = ROBOT_CONTEXT
     amd: bool = True
+    amd_initial_silence_ms: int | None = None  # AMD()'s initialSilence; None: amd.conf's
     media_timeout_s: float = 15.0  # answer -> AudioSocket connection (AMD alone takes up to 5 s)
     cause_grace_s: float = 2.0  # after a failure, how long to wait for the Hangup's cause
     # With a customer handler: False = only if the PBX is the sandbox (else none, quietly);
@@ -137,8 +138,11 @@ class AsteriskBackend:
         self._originated.add(attempt)
         self._calls[attempt] = call
         address = c.audiosocket_address or f"{c.audiosocket_host}:{self.robot_server.port}"
+        silence = {"OUTREACH_AMD_SILENCE": str(c.amd_initial_silence_ms)
+                   } if c.amd_initial_silence_ms else {}  # fmt: skip
         variables = {
             "OUTREACH_AMD": "yes" if c.amd else "no",  # a request may override this one
+            **silence,
             **request.variables,
             "OUTREACH_ATTEMPT": attempt,
             "OUTREACH_AUDIOSOCKET": address,

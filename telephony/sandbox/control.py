@@ -167,16 +167,18 @@ class Sandbox:
         if owner is not None and owner[1] != self.dir:
             (owner[1] / "asterisk.pid").unlink(missing_ok=True)
 
-    def refresh_sip(self, log: Callable[[str], None] = lambda _: None) -> None:
-        """Write this code's configuration into the running sandbox and reload PJSIP only, so a
-        sandbox started by older code gains the trunks added since (the `sipp` test trunk)
-        without a restart that would cut other users' calls. Other files wait for `up`."""
+    def refresh(self, log: Callable[[str], None] = lambda _: None) -> None:
+        """Write this code's configuration into the running sandbox and reload PJSIP and the
+        dialplan, so a sandbox started by older code gains what was added since (the `sipp` test
+        trunk, AMD's per-call initial silence) without a restart that would cut other users'
+        calls. PJSIP's [system] timers, AMI users and queues wait for `up`."""
         self._require_root()
         if not self.status().healthy:
             raise SandboxError("the sandbox is not running: `outreach asterisk sandbox up`")
         self._install_configs(log)
-        _run(["chroot", str(self.root), "asterisk", "-rx", "module reload res_pjsip.so"])
-        log("PJSIP configuration reloaded")
+        for command in ("module reload res_pjsip.so", "dialplan reload"):
+            _run(["chroot", str(self.root), "asterisk", "-rx", command])
+        log("PJSIP configuration and dialplan reloaded")
 
     # ---- steps -------------------------------------------------------------------------------
 
