@@ -1,33 +1,52 @@
-"""Response latency and sustained concurrent calls, end to end, on simulated customers.
+"""Concurrent calls end to end, showing the load each level really ran: sim and the sandbox
+Asterisk, one worker process beside N, in the same run.
 
-Each level runs N simulated customers at once in real time (speed 1) through the whole worker:
-VAD, the real Korean recogniser in grammar mode, the dialog engine, cached prompts, paced audio.
-Latency is from the end of the caller's speech to the robot's first audio frame of its reply.
-The recogniser's own limit (real-time streams, `outreach asr capacity`) is measured in the same
-run: the target is to sustain at least 80 % of it before latency degrades (p95 above 700 ms).
-Note: the simulated customers (their VAD and speech) run in this same process and share its CPU.
+Each level offers N `interested` customers at once (N contacts, channels = N, the worker's
+capacity stated as N with OUTREACH_CAPACITY, unless --over gives a capacity to exceed) to a real
+`outreach run --until-done --json` process: VAD, the Korean recogniser in grammar mode, the dialog,
+cached prompts, paced 20 ms frames. On `asterisk` every call crosses the sandbox (AMI Originate, a
+SIP trunk with RTP, AudioSocket on both legs) and the simulated customers run in their own process
+(`outreach asterisk sandbox customers`), so the worker's CPU is the worker's alone; on `sim` they
+share the worker's process. Per level it prints: calls offered, the peak actually in flight (from
+the attempts' dial and end times in the database), wall time, CPU (cores, averaged over the wall
+time) of the worker process(es), of the customers and of Asterisk, outcomes right (transfer) /
+wrong / degraded, reply latency p50/p95/max (end of the caller's speech to the robot's reply) and
+the time from the answer to the robot's first word p50/p95. A level whose peak is below what it
+offered says NOT reached. The load average of the machine is printed with every level: the
+machine is shared.
 
-Run: .venv/bin/python bench/bench_calls.py [--levels 1,10,20,30,40] [--seconds 10]
+Run (sandbox levels under the lock):
+  .venv/bin/python bench/bench_calls.py --path sim --levels 20,60,150 --processes 1,2
+  flock /tmp/outreach-sandbox.lock .venv/bin/python bench/bench_calls.py --path asterisk \
+      --levels 20,60,150 --processes 1,2
+  .venv/bin/python bench/bench_calls.py --path sim --over 40   # 1.5 x a stated capacity of 40
 """
 
 from __future__ import annotations
 
 import argparse
+import json
+import os
+import resource
+import signal
+import subprocess
+import sys
 import tempfile
 import time
 from datetime import UTC, datetime
 from pathlib import Path
+from typing import Any
 
-import anyio
 import sqlalchemy as sa
 
-from asr_models import VoskEngine, realtime_streams, resolve
 from campaigns.db import open_database, session
-from campaigns.models import Contact
+from campaigns.models import Attempt, Contact
 from campaigns.repo import CampaignSpec, create_campaign
-from orchestrator.capacity import ANSWERS, build_call
-from orchestrator.running import RunRequest, run_campaign
 from orchestrator.settings import load_settings
+from telephony.sandbox import Sandbox
+
+OUTREACH = str(Path(sys.executable).parent / "outreach")
+TICK = os.sysconf("SC_CLK_TCK")
 
 
 def pct(values: list[float], p: float) -> float:
@@ -35,14 +54,33 @@ def pct(values: list[float], p: float) -> float:
     return ordered[min(len(ordered) - 1, int(p * len(ordered)))] if ordered else float("nan")
 
 
-def level(n: int, base: Path) -> dict[str, float]:
-    home = base / f"level-{n}"
-    settings = load_settings(home=home, recordings=False, worker_id=f"bench-{n}")
+def proc_cpu(pid: int) -> float:
+    """CPU seconds (user + system) a live process has used, from /proc."""
+    fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+    return (int(fields[11]) + int(fields[12])) / TICK
+
+
+def peak_in_flight(db: str) -> int:
+    """The most calls between their dial and their end at any moment, from the attempts."""
+    engine = open_database(db)
+    with engine.connect() as conn:
+        rows = conn.execute(sa.select(Attempt.dialled_at, Attempt.ended_at)).all()  # type: ignore[call-overload]
+    engine.dispose()
+    edges = sorted([(a, 1) for a, b in rows if a and b] + [(b, -1) for a, b in rows if a and b])
+    peak = now = 0
+    for _t, step in edges:
+        now += step
+        peak = max(peak, now)
+    return peak
+
+
+def make_home(home: Path, base: Path, n: int, cps: float) -> str:
+    settings = load_settings(home=home)
     engine = open_database(settings.db_url)
     with session(engine) as s:
         c = create_campaign(s, CampaignSpec(
             name="bench", script_ref="ko-dormant-deposit", window="00:00-24:00", days="mon-sun",
-            max_channels=n, cps=100.0))  # fmt: skip
+            max_channels=n, cps=cps))  # fmt: skip
     now = datetime.now(UTC)
     with engine.begin() as conn:
         conn.execute(sa.insert(Contact.__table__), [  # type: ignore[attr-defined]
@@ -50,52 +88,100 @@ def level(n: int, base: Path) -> dict[str, float]:
                  time_zone="Asia/Seoul", attributes={"persona": "interested"}, status="new",
                  queued=True, attempts=0, day_attempts=0, next_attempt_at=now, created_at=now)
             for i in range(n)])  # fmt: skip
-    # Prompts are rendered once into a shared cache, as a running campaign has them.
-    (home / "prompts").parent.mkdir(parents=True, exist_ok=True)
-    (home / "prompts").symlink_to(base / "prompts", target_is_directory=True)
-    request = RunRequest(settings, engine, "bench", "sim", True, 1.0, handle_signals=False)
-    cpu, wall = time.process_time(), time.perf_counter()
-    stats = anyio.run(run_campaign, request)
-    cores = (time.process_time() - cpu) / (time.perf_counter() - wall)
     engine.dispose()
-    lat = stats.latencies_s
-    answered = sum(stats.outcomes.get(k, 0) for k in ("transfer", "interested"))
-    return {"calls": n, "completed": answered, "replies": len(lat), "p50_ms": pct(lat, .5) * 1e3,
-            "p95_ms": pct(lat, .95) * 1e3, "max_ms": max(lat, default=0) * 1e3,
-            "cores_used": cores}  # fmt: skip
+    (base / "prompts").mkdir(exist_ok=True)  # rendered once, as on a running worker
+    (home / "prompts").symlink_to(base / "prompts", target_is_directory=True)
+    return settings.db_url
 
 
-async def limit(base: Path, seconds: float) -> float:
-    engine = await VoskEngine.load(resolve("ko", base / "models"))
-    from dialogs.tts import PromptCache, Pyttsx3Engine
+def level(path: str, n: int, processes: int, capacity: int, base: Path,
+          cps: float) -> dict[str, Any]:  # fmt: skip
+    home = base / f"{path}-{n}-{capacity}-p{processes}"
+    db = make_home(home, base, n, cps)
+    env = {**os.environ, "OUTREACH_HOME": str(home), "OUTREACH_RECORDINGS": "false",
+           "OUTREACH_CAPACITY": str(capacity), "OUTREACH_WORKER_ID": home.name,
+           "OUTREACH_RING_TIMEOUT_S": "15"}  # fmt: skip
+    customers = ast_pid = None
+    if path == "asterisk":
+        sandbox = Sandbox(load_settings().sandbox_dir)
+        env |= {"OUTREACH_AMI_SECRET": sandbox.secret(),
+                "OUTREACH_ASTERISK_SIMULATED_CUSTOMERS": "false"}  # fmt: skip
+        ast_pid = sandbox.status().pid
+        customers = subprocess.Popen([OUTREACH, "asterisk", "sandbox", "customers", "bench"],
+                                     env=env, stderr=subprocess.PIPE, text=True)  # fmt: skip
+        assert customers.stderr is not None
+        customers.stderr.readline()  # "serving ..."
+    ast0 = proc_cpu(ast_pid) if ast_pid else 0.0
+    cust0 = proc_cpu(customers.pid) if customers else 0.0
+    before = resource.getrusage(resource.RUSAGE_CHILDREN)
+    wall = time.perf_counter()
+    out = subprocess.run([OUTREACH, "run", "bench", "--telephony", path, "--until-done",
+                          "--json", "--processes", str(processes)], env=env,
+                         capture_output=True, text=True, timeout=1800)  # fmt: skip
+    wall = time.perf_counter() - wall
+    after = resource.getrusage(resource.RUSAGE_CHILDREN)
+    ast_s = proc_cpu(ast_pid) - ast0 if ast_pid else float("nan")
+    cust_s = float("nan")
+    if customers is not None:
+        cust_s = proc_cpu(customers.pid) - cust0
+        customers.send_signal(signal.SIGINT)
+        customers.wait(timeout=60)
+    if out.returncode != 0:
+        raise SystemExit(f"level {n} ({path}) failed: {out.stderr.strip()[-500:]}")
+    summary = json.loads(out.stdout)
+    worker_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
+    outcomes = summary["outcomes"]
+    right, degraded = outcomes.get("transfer", 0), outcomes.get("degraded", 0)
+    reply, first = summary["response_latency_s"], summary["first_word_s"]
+    return {"path": path, "procs": processes, "offered": n, "capacity": capacity,
+            "peak": peak_in_flight(db), "wall_s": wall, "run_s": summary["elapsed_s"],
+            "worker": worker_s / wall, "customers": cust_s / wall, "asterisk": ast_s / wall,
+            "right": right, "degraded": degraded, "wrong": summary["finished"] - right - degraded,
+            "finished": summary["finished"], "p50": reply["p50"], "p95": reply["p95"],
+            "max": reply["max"], "fw50": first["p50"], "fw95": first["p95"],
+            "held_s": summary["health"]["held_back_s"], "load": os.getloadavg()[0]}  # fmt: skip
 
-    audio = await build_call(PromptCache(base / "prompts", Pyttsx3Engine()), seconds)
-    return await realtime_streams(engine, audio, ANSWERS, True, 32)
+
+def ms(v: float | None) -> str:
+    return "-" if v is None else f"{v * 1000:.0f}"
 
 
-def main(levels: list[int], seconds: float) -> None:
+def show(r: dict[str, Any]) -> None:
+    target = min(r["offered"], r["capacity"])
+    reached = "reached" if r["peak"] >= target else "NOT reached"
+    over = f" (capacity {r['capacity']})" if r["capacity"] < r["offered"] else ""
+    print(f"{r['path']:>8} {r['procs']:>5} {r['offered']:>7}{over} {r['peak']:>5} {reached:<12}"
+          f"{r['wall_s']:>7.0f} {r['worker']:>6.2f} {r['customers']:>6.2f} {r['asterisk']:>6.2f}"
+          f" {r['right']:>5} {r['wrong']:>5} {r['degraded']:>5} {ms(r['p50']):>6}"
+          f" {ms(r['p95']):>6} {ms(r['max']):>6} {ms(r['fw50']):>6} {ms(r['fw95']):>6}"
+          f" {r['held_s']:>6.0f} {r['load']:>5.1f}", flush=True)  # fmt: skip
+
+
+def main(path: str, levels: list[int], procs: list[int], over: int | None, cps: float) -> None:
     base = Path(tempfile.mkdtemp(prefix="bench-calls-"))
-    cap = anyio.run(limit, base, seconds)
-    print(f"recogniser limit (grammar + VAD, real-time streams): {cap:.1f}; "
-          f"80% of it: {0.8 * cap:.1f} calls")
-    cols = ("calls", 6), ("done", 6), ("replies", 9), ("p50 ms", 9), ("p95 ms", 9), ("max ms", 9)
-    print("".join(f"{c:>{w}}" for c, w in cols) + f"{'cores':>7}")
-    sustained = 0
+    print(f"{'path':>8} {'procs':>5} {'offered':>7} {'peak':>5} {'':<12}{'wall s':>7}"
+          f" {'worker':>6} {'cust':>6} {'ast':>6} {'right':>5} {'wrong':>5} {'degr':>5}"
+          f" {'p50':>6} {'p95':>6} {'max':>6} {'fw50':>6} {'fw95':>6} {'held':>6} {'load':>5}")
+    print(f"{'':>8} {'':>5} {'':>7} {'':>5} {'':<12}{'':>7} {'cores':>6} {'cores':>6}"
+          f" {'cores':>6} {'':>5} {'':>5} {'':>5} {'reply ms':>20} {'first word ms':>13}"
+          f" {'s':>6} {'1min':>5}")
+    if over is not None:  # 1.5 x the capacity the worker states: the excess must wait
+        for p in procs:
+            show(level(path, int(over * 1.5), p, over, base, cps))
+        return
     for n in levels:
-        r = level(n, base)
-        ok = r["p50_ms"] < 400 and r["p95_ms"] < 700 and r["completed"] == n
-        sustained = n if ok else sustained
-        print(f"{n:>6}{r['completed']:>6.0f}{r['replies']:>9.0f}{r['p50_ms']:>9.0f}"
-              f"{r['p95_ms']:>9.0f}{r['max_ms']:>9.0f}{r['cores_used']:>7.2f}"
-              f"{'' if ok else '  <- degraded'}")
-    print(f"sustained with p50 < 400 ms and p95 < 700 ms: {sustained} calls "
-          f"({sustained / cap:.0%} of the recogniser limit {cap:.1f})")
-    print("latency samples per level: every robot reply that followed a customer answer")
+        for p in procs:
+            show(level(path, n, p, n, base, cps))
 
 
 if __name__ == "__main__":
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--levels", default="1,10,20,30,40")
-    parser.add_argument("--seconds", type=float, default=10.0)
-    args = parser.parse_args()
-    main([int(x) for x in args.levels.split(",")], args.seconds)
+    parser.add_argument("--path", choices=["sim", "asterisk"], default="sim")
+    parser.add_argument("--levels", default="20,60,150")
+    parser.add_argument("--processes", default="1,2")
+    parser.add_argument("--over", type=int, default=None,
+                        help="offer 1.5 x this stated capacity instead of the levels")
+    parser.add_argument("--cps", type=float, default=20.0)
+    a = parser.parse_args()
+    main(a.path, [int(x) for x in a.levels.split(",")], [int(x) for x in a.processes.split(",")],
+         a.over, a.cps)
