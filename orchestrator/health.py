@@ -28,7 +28,7 @@ FRAME_S = 0.02
 class HealthLimits:
     hold_loop_lag_s: float = 0.1  # the event loop this late, on average over a second: hold
     hold_hearing_lag_s: float = 0.5  # a live call hearing this far behind: take no new call
-    degraded_lag_s: float = 1.5  # a call hearing this far behind: its audio is degraded
+    degraded_lag_s: float = 3.0  # a call hearing this far behind: its audio is degraded
     degraded_lost_s: float = 0.4  # caller audio lost (dropped frames) in a call: degraded
     recover_s: float = 2.0  # healthy this long before dialling again
     tick_s: float = 0.05  # how often the loop's lateness is sampled
