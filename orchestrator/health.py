@@ -4,9 +4,10 @@ Two things go wrong first when a worker takes more calls than it can carry: its 
 late (media pacing, VAD and dialog all share it) and its calls' hearing falls behind the audio
 (the recogniser cannot keep up, caller frames queue up, then are dropped). Both are measured here.
 
-* `HearingMeter` (one per call) compares the caller audio the call has consumed with the wall time
-  since its first frame: `lag_s` is how far behind real time the call hears; frames that never
-  arrived (gaps in the frames' own call time) are `lost_s`. A call whose lag or loss passed the
+* `HearingMeter` (one per call) compares the caller audio the call has consumed with what its
+  media has received (the inbound backlog: a slow recogniser or a starved loop lets it grow):
+  `lag_s` is how far behind the call hears; frames that never arrived or were dropped (gaps in
+  the frames' own call time) are `lost_s`. A call whose lag or loss passed the
   limits is `degraded`: what it heard since may be late, cut or missing, so the session takes no
   business decision from it (orchestrator/session.py ends it as `degraded`, retried soon).
 * `WorkerHealth` (one per worker, shared by its calls) watches the loop's lateness and every live
@@ -17,6 +18,7 @@ late (media pacing, VAD and dialog all share it) and its calls' hearing falls be
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import anyio
@@ -40,29 +42,33 @@ class HearingMeter:
     def __init__(self, limits: HealthLimits, speed: float = 1.0) -> None:
         self.limits = limits
         self.speed = speed
+        # The media's own clock: call time of the newest caller audio it has received (an
+        # AudioSocket call counts the bytes Asterisk sent, the sim line its ticks). None: no
+        # such clock, and lag is measured against wall time since the first frame instead.
+        self.produced: Callable[[], float] | None = None
         self._first: tuple[float, float] | None = None  # (wall time, call time) of frame one
-        self._last_t: float | None = None
+        self._heard_to: float | None = None  # call time up to which audio has been consumed
         self.lost_s = 0.0
         self.max_lag_s = 0.0
         self.reason: str | None = None  # why the call is degraded, once it is
 
-    def frame(self, t: float, now: float) -> None:
-        """A caller frame with call time `t` was consumed at wall time `now`."""
+    def frame(self, t: float, seconds: float, now: float) -> None:
+        """A caller frame starting at call time `t`, `seconds` long, was consumed at `now`."""
         if self._first is None:
             self._first = (now, t)
-        elif self._last_t is not None and t - self._last_t > 1.5 * FRAME_S:
-            self.lost_s += t - self._last_t - FRAME_S
-        self._last_t = t
+        elif self._heard_to is not None and t - self._heard_to > FRAME_S / 2:
+            self.lost_s += t - self._heard_to  # frames that never reached us (dropped)
+        self._heard_to = t + seconds
         self._check(now)
 
     def lag_s(self, now: float) -> float:
-        """Seconds of caller audio that should have been heard by `now` and were not yet."""
-        if self._first is None or self._last_t is None:
+        """Wall seconds of caller audio received (or due) but not heard yet: the backlog."""
+        if self._first is None or self._heard_to is None:
             return 0.0
+        if self.produced is not None:
+            return max(0.0, self.produced() - self._heard_to) / self.speed
         wall0, t0 = self._first
-        # In wall seconds: a simulation faster than real time (speed > 1) may slow down (its line
-        # waits for the robot); what matters is how long the caller waits for being heard.
-        return max(0.0, now - wall0 - (self._last_t + FRAME_S - t0) / self.speed)
+        return max(0.0, now - wall0 - (self._heard_to - t0) / self.speed)
 
     def degraded(self, now: float) -> str | None:
         self._check(now)

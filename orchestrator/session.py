@@ -145,6 +145,9 @@ class CallSession:
         self.listener = TurnListener(services.asr.open_stream(8000), 8000, cfg.turn)
         self.clock = _Clock(cfg.speed)
         self.meter = services.health.open_meter()
+        clock = getattr(media, "call_time", None)  # the media's received audio (call time)
+        if isinstance(clock, float | int):
+            self.meter.produced = lambda: float(media.call_time)  # type: ignore[attr-defined]
         self.conv = Conversation()
         self.recorder: Recorder | None = None
         if services.recordings_dir is not None:
@@ -238,7 +241,7 @@ class CallSession:
                     continue
                 if self.recorder is not None:
                     self.recorder.caller(frame.t, frame.pcm)
-                self.meter.frame(frame.t, anyio.current_time())
+                self.meter.frame(frame.t, len(frame.pcm) / 16000, anyio.current_time())
                 await self._listen_to(frame, send)
             last = await self.listener.close()
             if last is not None:

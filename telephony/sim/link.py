@@ -45,6 +45,11 @@ class LinkSide:
     def closed(self) -> bool:
         return self._link.closed
 
+    @property
+    def call_time(self) -> float:
+        """Call time of the newest frame the line has delivered (its clock)."""
+        return self._link.call_time
+
     async def hangup(self) -> None:
         self._link.close(self.name)
 
