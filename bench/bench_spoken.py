@@ -29,7 +29,7 @@ started, peak = calls decoding at once; rounds interleaved.
 
 Run: .venv/bin/python bench/bench_spoken.py [--limit 30] [--corpus FILE] [--calls 4] [--seconds 10]
      [--designs 'grammar only,grammar + doubt,free check'] [--no-cost]
-     [--cost-state offer|reason]   (--limit 0: cost only)
+     [--cost-state offer|reason] [--cmn 30]   (--limit 0: no Korean screening)
 """
 
 from __future__ import annotations
@@ -245,8 +245,39 @@ def print_screening(run: object, cands: Candidates, answers: int) -> None:
                   f"-> {r.harm}")
 
 
+async def mandarin(home: Path, limit: int) -> None:
+    """The Mandarin script's shipped corpus through its own recogniser (Whisper base, heard
+    freely: no grammar to check), by its caller voices (Kokoro jm_kumo and jf_alpha, espeak-ng
+    pinyin) over an A-law line; grammar-only is the same hearing with doubt ignored."""
+    from asr_models.whisper_engine import WhisperEngine
+
+    info = None
+    for models in (home / "models", ROOT / ".outreach/models", Path(".outreach/models")):
+        try:
+            info = resolve("whisper-base", models)
+            break
+        except AsrError:
+            continue
+    if info is None:
+        print("\nMandarin: whisper-base is not installed (outreach models add whisper-base)")
+        return
+    script = load_script("cmn-dormant-deposit")
+    corpus = sample(load_corpus(ROOT / "tests/data/corpora/cmn-dormant-deposit.yaml", script),
+                    limit)
+    engine = await WhisperEngine.load(info)
+    print(f"\nMandarin: {len(corpus.cases)} answers of cmn-dormant-deposit.yaml per voice, "
+          f"G.711 A-law, 15-25 dB SNR, Whisper base; {load()}")
+    began = time.perf_counter()
+    run = await spoken_evaluation(script, corpus, engine,
+                                  PromptCache(home / "prompts", default_engines()),
+                                  voices_for("cmn"))
+    print(f"  (heard {len(corpus.cases) * len(run.voices)} answers in "
+          f"{time.perf_counter() - began:.0f} s; {load()})")
+    print_screening(run, Candidates(script, Second(engine), None), len(corpus.cases))
+
+
 async def main(limit: int, corpus_path: Path, calls: int, seconds: float,
-               only: list[str], with_cost: bool, state: str) -> None:
+               only: list[str], with_cost: bool, state: str, cmn: int) -> None:
     cores = os.cpu_count() or 1
     home = Path(tempfile.mkdtemp(prefix="bench-spoken-"))
     vosk = await VoskEngine.load(resolve("ko", home))
@@ -263,6 +294,8 @@ async def main(limit: int, corpus_path: Path, calls: int, seconds: float,
         await screening(script, corpus, vosk, prompts, cands, only)
     if with_cost:
         await costs(home, script, vosk, whisper, calls, seconds, only, state)
+    if cmn > 0:
+        await mandarin(home, cmn)
     print(f"done; {load()}")
 
 
@@ -313,7 +346,8 @@ if __name__ == "__main__":
     parser.add_argument("--designs", default="", help="comma-separated design names (all)")
     parser.add_argument("--no-cost", action="store_true", help="screening only")
     parser.add_argument("--cost-state", choices=COST_STATES, default="offer")
+    parser.add_argument("--cmn", type=int, default=0, help="also N Mandarin answers per voice")
     args = parser.parse_args()
     picked = [d.strip() for d in args.designs.split(",") if d.strip()]
     anyio.run(main, args.limit, args.corpus, args.calls, args.seconds, picked, not args.no_cost,
-              args.cost_state)
+              args.cost_state, args.cmn)
