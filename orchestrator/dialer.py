@@ -18,6 +18,7 @@ from pathlib import Path
 from typing import TypeVar
 
 import anyio
+import sqlalchemy.exc
 from sqlalchemy.engine import Engine
 
 from campaigns import dialing, gate
@@ -163,6 +164,20 @@ class Dialer:
     async def _db(self, fn: Callable[..., T], *args: object) -> T:
         return await anyio.to_thread.run_sync(fn, *args, limiter=DB)
 
+    async def _db_steady(self, fn: Callable[..., T], *args: object) -> T:
+        """A claim, dial-gate or release call tried again while the database is unreachable
+        for a moment (a PostgreSQL restart, a lost connection): it stopped the whole run."""
+        for wait in (*STORE_WAITS_S, None):
+            try:
+                return await self._db(fn, *args)
+            except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError) as exc:
+                if wait is None:
+                    raise
+                log.warning("the database failed (%s); trying again in %g s", describe(exc),
+                            wait)  # fmt: skip
+                await anyio.sleep(wait)
+        raise AssertionError("unreachable")
+
     def stop(self, reason: str) -> None:
         if not self._stopping:
             self._stopping = True
@@ -190,7 +205,7 @@ class Dialer:
         health.speed = self.opts.speed
         self.stats.health = health.report
         # A previous run of this worker that died left open attempts: close them first.
-        self.stats.recovered = await self._db(
+        self.stats.recovered = await self._db_steady(
             dialing.recover_worker, self.engine, self.opts.worker_id
         )
         if self.opts.spool_dir is not None:  # calls the database would not take last time
@@ -230,9 +245,9 @@ class Dialer:
                 if p.done:
                     return
                 if p.claim:
-                    got = await self._db(dialing.claim, self.engine, self.campaign_id, p.claim,
-                                         self.opts.worker_id, self.opts.lease, None,
-                                         self.opts.caps)  # fmt: skip
+                    got = await self._db_steady(dialing.claim, self.engine, self.campaign_id,
+                                                p.claim, self.opts.worker_id, self.opts.lease,
+                                                None, self.opts.caps)  # fmt: skip
                     self.hopper.extend(got)
                     self.prep.add(calls, got)
                     if len(got) < p.claim:
@@ -263,8 +278,8 @@ class Dialer:
             ready = list(takewhile(self.prep.ready, self.hopper))
             if not ready:
                 return None  # the next contact's prompts are still being rendered
-            res = await self._db(gate.admit, self.engine, ready, self.opts.lease,
-                                 self.opts.caps)  # fmt: skip
+            res = await self._db_steady(gate.admit, self.engine, ready, self.opts.lease,
+                                        self.opts.caps)  # fmt: skip
             used = [self.hopper.popleft() for _ in range(res.used)]
             self.prep.forget(c.attempt_id for c in used)
             for r in res.refused:
@@ -280,7 +295,7 @@ class Dialer:
         self.hopper.clear()
         self.prep.forget(ids)
         with anyio.CancelScope(shield=True):
-            await self._db(dialing.release, self.engine, ids)
+            await self._db_steady(dialing.release, self.engine, ids)
 
     async def _call(self, claim: Claim) -> None:
         """One call task: the report is stored as soon as the call has one; the call counts as
@@ -379,15 +394,18 @@ class Dialer:
         ticks = 0
         while not self._stopping:
             await anyio.sleep(1.0)
-            campaign = await self._db(get_campaign_session, self.engine, self.campaign_id)
-            if campaign.status != "active":
-                self.stop("paused")
-            if ticks % 3 == 0:  # the live display's "X of N today", rate and ETA
-                self.stats.progress = await self._db(
-                    campaign_progress, self.engine, self.campaign_id, datetime.now(UTC)
-                )
-                self._progress()
             ticks += 1
+            try:
+                campaign = await self._db(get_campaign_session, self.engine, self.campaign_id)
+                if campaign.status != "active":
+                    self.stop("paused")
+                if ticks % 3 == 1:  # the live display's "X of N today", rate and ETA
+                    self.stats.progress = await self._db(
+                        campaign_progress, self.engine, self.campaign_id, datetime.now(UTC)
+                    )
+                    self._progress()
+            except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError) as exc:
+                log.warning("could not read the campaign's status (%s); next second", describe(exc))
 
     async def _watch_signals(self, scope: anyio.CancelScope) -> None:
         with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
