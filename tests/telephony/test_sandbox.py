@@ -84,7 +84,9 @@ def test_dialplan_prints_the_robot_context_for_a_production_pbx() -> None:
     text = result.stdout
     assert text.startswith("; outreach robot context")
     assert "Set(OUTREACH_AUDIOSOCKET=10.0.0.5:9092)" in text
-    for step in ("AMD()", "UserEvent(OutreachAmd", "AudioSocket(${OUTREACH_ATTEMPT}", "Queue("):
+    steps = ("AMD(${OUTREACH_AMD_SILENCE})", "UserEvent(OutreachAmd",
+             "AudioSocket(${OUTREACH_ATTEMPT}", "Queue(")  # fmt: skip
+    for step in steps:
         assert step in text
 
 
