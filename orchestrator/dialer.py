@@ -167,7 +167,7 @@ class Dialer:
     async def _db_steady(self, fn: Callable[..., T], *args: object) -> T:
         """A claim, dial-gate or release call tried again while the database is unreachable
         for a moment (a PostgreSQL restart, a lost connection): it stopped the whole run."""
-        for wait in (*STORE_WAITS_S, None):
+        for wait in (*self.opts.store_waits, None):
             try:
                 return await self._db(fn, *args)
             except (sqlalchemy.exc.OperationalError, sqlalchemy.exc.InterfaceError) as exc:
