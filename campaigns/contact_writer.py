@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any
 
@@ -14,7 +15,12 @@ import sqlalchemy as sa
 # A contact row as the import's checker makes it: the values that differ from row to row.
 _VARYING = ("phone", "name", "customer_id", "time_zone", "attributes", "source_line")
 Row = tuple[str, str | None, str | None, str, dict[str, str], int]
-COMMIT_ROWS = 1000  # rows per transaction when every batch is committed (SQLite)
+COMMIT_ROWS = 1000  # rows per statement when the writer commits as it goes (SQLite)
+# ... and it commits once its transaction has been open this long: a dialer waits about that
+# for the write lock, while a transaction per 1,000 rows wrote every dirty index page again at
+# each commit (a million rows: 5,600 rows/s against 55,000, docs/benchmarks-import.md).
+COMMIT_AFTER_S = 0.25
+YIELD_S = 0.1
 
 
 class ContactWriter:
@@ -74,8 +80,8 @@ class ContactWriter:
         if not self.commit_each:
             self._submit(batch)
             return
-        # One transaction per 1,000 rows: on a loaded machine 5,000 rows held the write lock
-        # for up to 1.5 s, and a dialer's claim waited that long (bench_import.py --dialer).
+        # Statements of 1,000 rows, so the writer can commit between them on time (a batch of
+        # 5,000 held the lock for up to 1.5 s on a loaded machine: bench_import.py --dialer).
         for start in range(0, len(batch), COMMIT_ROWS):
             self._submit(batch[start : start + COMMIT_ROWS])
 
@@ -96,16 +102,32 @@ class ContactWriter:
             self.close()
 
     def _work(self) -> None:
+        opened: float | None = None  # when the open transaction's first write began
+        pending = 0  # rows written in it
         while (item := self._queue.get()) is not None:
             if self._error is not None:
                 continue  # drain, so that submit never blocks on a dead writer
             try:
+                opened = opened or time.monotonic()
                 self._write(*item)
-                if self.commit_each:
-                    self.conn.commit()
-                    self.committed += item[2]
+                pending += item[2]
+                if self.commit_each and time.monotonic() - opened >= COMMIT_AFTER_S:
+                    self._commit(pending)
+                    opened, pending = None, 0
             except BaseException as exc:
                 self._error = exc
+        if self.commit_each and pending and self._error is None:
+            try:
+                self._commit(pending)
+            except BaseException as exc:
+                self._error = exc
+
+    def _commit(self, rows: int) -> None:
+        self.conn.commit()
+        self.committed += rows
+        # Leave the lock free for a moment: SQLite's busy handler polls (up to every 100 ms),
+        # so a writer that begins again at once starves a waiting dialer (a test saw 0 claims).
+        time.sleep(YIELD_S)
 
     def _write(self, kind: str, params: Any, _rows: int = 0) -> None:
         if kind == "json":
