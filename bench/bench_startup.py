@@ -45,6 +45,8 @@ def main() -> None:
         home = Path(tmp)
         db = f"sqlite:///{home / 'outreach.db'}"
         # A database at head with one campaign, so `campaign list` and `show` have work to do.
+        subprocess.run([outreach, "--db", db, "init"], check=True, cwd=home,
+                       stdout=subprocess.DEVNULL)  # fmt: skip
         subprocess.run([outreach, "--db", db, "campaign", "create", "spring", "--script",
                         "ko-dormant-deposit"], check=True, cwd=home,
                        stdout=subprocess.DEVNULL)  # fmt: skip
