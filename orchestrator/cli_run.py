@@ -149,6 +149,9 @@ def run(
 def health_lines(stats: RunStats) -> list[str]:
     """What the run says when the worker could not keep up (orchestrator/health.py)."""
     h, lines = stats.health, []
+    if stats.limit and stats.peak_in_flight >= stats.limit and stats.dialled > stats.limit:
+        lines.append(f"the limit of {stats.limit} calls at once was reached: the other calls "
+                     "waited for a free line (OUTREACH_CAPACITY or `asr capacity` sets it)")
     if h.holds:
         why = ", ".join(sorted(h.reasons))
         lines.append(f"held back new calls {h.holds} times, {h.held_back_s:.0f} s in all ({why}): "
