@@ -158,7 +158,12 @@ class CuttingProxy:
         if anyio.current_time() < self._down_until:
             await client.aclose()
             return
-        async with client, await anyio.connect_tcp("127.0.0.1", self.upstream_port) as upstream:
+        try:
+            upstream_stream = await anyio.connect_tcp("127.0.0.1", self.upstream_port)
+        except OSError:  # Asterisk itself is down (restarting): the client sees a closed line
+            await client.aclose()
+            return
+        async with client, upstream_stream as upstream:
             pair = (client, upstream)
             self._pairs.append(pair)
             self._muted = False

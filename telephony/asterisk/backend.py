@@ -210,6 +210,8 @@ class AsteriskBackend:
             if isinstance(item, ConnectionNotice):
                 if item.state == "connected" and self._tg is not None:
                     self._tg.start_soon(self._reconcile, item.connection)
+                    if self.customer_server is not None and item.connection > 1:
+                        self._tg.start_soon(self._announce_customers)
                 continue
             call = self._calls.get(_attempt_of(item) or "")
             if call is not None:
@@ -286,6 +288,17 @@ class AsteriskBackend:
         address = f"{self.config.audiosocket_host}:{server.port}"
         await self.ami.send(actions.setvar(SANDBOX_GLOBAL, address))
         tg.start_soon(self._serve_customers, server, tg, handler)
+
+    async def _announce_customers(self) -> None:
+        """Tell the sandbox again where its customers answer after a reconnect: a restarted
+        Asterisk has forgotten the global, and its customers' calls found no one to answer."""
+        if self.customer_server is None:
+            return
+        address = f"{self.config.audiosocket_host}:{self.customer_server.port}"
+        try:
+            await self.ami.send(actions.setvar(SANDBOX_GLOBAL, address))
+        except (AmiConnectionError, AmiTimeout, AmiActionError) as exc:
+            log.warning("could not tell the sandbox where its customers answer: %s", exc)
 
     async def _serve_customers(
         self, server: AudioSocketServer, tg: TaskGroup, handler: CustomerHandler
