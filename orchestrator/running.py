@@ -118,7 +118,8 @@ async def run_campaign(request: RunRequest) -> RunStats:
     with session(request.engine) as s:
         campaign = get_campaign_by_name(s, request.campaign)
     assert campaign.id is not None
-    config = SessionConfig(speed=request.speed, max_call_s=settings.max_call_s)
+    config = SessionConfig(speed=request.speed, max_call_s=settings.max_call_s,
+                           hearing_check=settings.hearing_check)  # fmt: skip
     services = await build_services(settings, request.engine, campaign_script(campaign), config,
                                     campaign.asr_model, campaign.name)  # fmt: skip
     services = dataclasses.replace(services, script_version=campaign.script_version)

@@ -91,6 +91,10 @@ class Settings(BaseSettings):
     # How long a finished call's store is tried again while the database refuses it; past that
     # it is kept under home/unsaved and stored by the next run (docs/reliability.md).
     store_retry_s: float = Field(default=60.0, ge=0, le=3600)
+    # A clear grammar hearing that would take an opt-out, transfer or lead at once is checked by
+    # a free-vocabulary decode of the turn (docs/speech.md). It costs about one core-second per
+    # second of the checked answer (docs/benchmarks.md); off trades that safety for capacity.
+    hearing_check: bool = True
     # An agent's claim on a lead lapses (the lead goes back to the queue) unless renewed within.
     lead_lease_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
     # Web console (`outreach serve`): the key that signs session cookies; no default on purpose,
