@@ -112,12 +112,14 @@ def test_a_callback_at_3am_on_sunday_is_refused_with_the_nearest_allowed_time(db
 
 
 def test_a_lead_comes_back_when_its_agent_disappears(db: str) -> None:
-    short = {"OUTREACH_LEAD_LEASE_MINUTES": "0.01"}  # 0.6 s
+    # 6 s: long enough that lee's claim comes before kim's lease lapses on a busy machine (at
+    # 0.6 s, CI's second claim came after it, and took kim's lead).
+    short = {"OUTREACH_LEAD_LEASE_MINUTES": "0.1"}
     lead = ok(db, "leads", "next", "--agent", "kim", "--json", env=short)
     other = ok(db, "leads", "next", "--agent", "lee", "--json", env=short)
     assert other["id"] != lead["id"]
     ok(db, "leads", "done", str(other["id"]), "--result", "sold", "--agent", "lee")
-    time.sleep(1.0)  # kim's lease lapses
+    time.sleep(6.5)  # kim's lease lapses
     back = ok(db, "leads", "next", "--agent", "lee", "--json")
     assert back["id"] == lead["id"] and back["agent_id"] == "lee"
 
