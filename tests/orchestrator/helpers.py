@@ -4,6 +4,7 @@ and what each persona's call must come to (the same on `sim` and on the sandbox 
 from __future__ import annotations
 
 import json
+import os
 from pathlib import Path
 from typing import Any
 
@@ -58,3 +59,17 @@ def check_outcomes(home: Path, campaign: str, phones: dict[str, str]) -> dict[st
         assert (call["outcome"], call["dialog_outcome"]) == (outcome, dialog), (persona, said)
         assert (phones[persona] in leads) == lead, persona
     return cli(home, "campaign", "report", campaign, "--json")  # type: ignore[no-any-return]
+
+
+def one_customer_campaign(home: Path, db_url: str, tmp: Path, worker_id: str,
+                          **settings: str) -> dict[str, str]:  # fmt: skip
+    """Campaign `f` (open every hour) with one interested customer on `db_url`; the environment
+    of an `outreach run` on it as worker `worker_id`, with `settings` as OUTREACH_ variables."""
+    cli(home, "--db", db_url, "campaign", "create", "f", "--script", "ko-dormant-deposit",
+        "--window", "00:00-24:00", "--allow-night", "--days", "mon-sun")  # fmt: skip
+    (tmp / "l.csv").write_text("name,phone,persona\n김하나,010-6666-1000,interested\n",
+                               encoding="utf-8")  # fmt: skip
+    cli(home, "--db", db_url, "contacts", "import", "f", str(tmp / "l.csv"), "--json")
+    extra = {f"OUTREACH_{k.upper()}": v for k, v in settings.items()}
+    return {**os.environ, "OUTREACH_HOME": str(home), "OUTREACH_DATABASE_URL": db_url,
+            "OUTREACH_WORKER_ID": worker_id, **extra}  # fmt: skip

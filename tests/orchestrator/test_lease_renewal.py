@@ -4,7 +4,6 @@ expires the live call's attempt nor takes its contact to dial it again."""
 
 from __future__ import annotations
 
-import os
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ import sqlalchemy as sa
 
 from campaigns.db import open_database
 from campaigns.dialing import Claim, claim, release
-from tests.orchestrator.helpers import cli
+from tests.orchestrator.helpers import one_customer_campaign
 
 OUTREACH = str(Path(sys.executable).parent / "outreach")
 LEASE = timedelta(seconds=12)
@@ -25,13 +24,7 @@ def test_a_call_longer_than_its_lease_is_not_claimed_by_another_worker(
     tmp_path: Path, db_url: str
 ) -> None:
     home = tmp_path / "home"
-    cli(home, "--db", db_url, "campaign", "create", "f", "--script", "ko-dormant-deposit",
-        "--window", "00:00-24:00", "--allow-night", "--days", "mon-sun")  # fmt: skip
-    (tmp_path / "l.csv").write_text("name,phone,persona\n김하나,010-6666-1000,interested\n",
-                                    encoding="utf-8")  # fmt: skip
-    cli(home, "--db", db_url, "contacts", "import", "f", str(tmp_path / "l.csv"), "--json")
-    env = {**os.environ, "OUTREACH_HOME": str(home), "OUTREACH_DATABASE_URL": db_url,
-           "OUTREACH_WORKER_ID": "long-call", "OUTREACH_CLAIM_LEASE_MINUTES": "0.2"}  # fmt: skip
+    env = one_customer_campaign(home, db_url, tmp_path, "long-call", claim_lease_minutes="0.2")
     engine = open_database(db_url)
     taken: list[Claim] = []
     worker = subprocess.Popen(

@@ -6,7 +6,6 @@ renamed away while the call ends, and put back a few seconds later."""
 from __future__ import annotations
 
 import json
-import os
 import subprocess
 import sys
 import time
@@ -15,7 +14,7 @@ from pathlib import Path
 import sqlalchemy as sa
 
 from campaigns.db import open_database
-from tests.orchestrator.helpers import cli
+from tests.orchestrator.helpers import cli, one_customer_campaign
 
 OUTREACH = str(Path(sys.executable).parent / "outreach")
 
@@ -42,13 +41,7 @@ def test_a_call_ending_while_the_database_refuses_writes_is_stored_afterwards(
     tmp_path: Path, db_url: str
 ) -> None:
     home = tmp_path / "home"
-    cli(home, "--db", db_url, "campaign", "create", "f", "--script", "ko-dormant-deposit",
-        "--window", "00:00-24:00", "--allow-night", "--days", "mon-sun")  # fmt: skip
-    (tmp_path / "l.csv").write_text("name,phone,persona\n김하나,010-6666-1000,interested\n",
-                                    encoding="utf-8")  # fmt: skip
-    cli(home, "--db", db_url, "contacts", "import", "f", str(tmp_path / "l.csv"), "--json")
-    env = {**os.environ, "OUTREACH_HOME": str(home), "OUTREACH_DATABASE_URL": db_url,
-           "OUTREACH_WORKER_ID": "store-retry"}  # fmt: skip
+    env = one_customer_campaign(home, db_url, tmp_path, "store-retry")
     worker = subprocess.Popen(
         [OUTREACH, "run", "f", "--telephony", "sim", "--speed", "4", "--until-done", "--json"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
@@ -83,13 +76,7 @@ def test_a_call_the_database_refuses_for_longer_is_kept_and_stored_by_the_next_r
     tmp_path: Path, db_url: str
 ) -> None:
     home = tmp_path / "home"
-    cli(home, "--db", db_url, "campaign", "create", "f", "--script", "ko-dormant-deposit",
-        "--window", "00:00-24:00", "--allow-night", "--days", "mon-sun")  # fmt: skip
-    (tmp_path / "l.csv").write_text("name,phone,persona\n김하나,010-6666-1000,interested\n",
-                                    encoding="utf-8")  # fmt: skip
-    cli(home, "--db", db_url, "contacts", "import", "f", str(tmp_path / "l.csv"), "--json")
-    env = {**os.environ, "OUTREACH_HOME": str(home), "OUTREACH_DATABASE_URL": db_url,
-           "OUTREACH_WORKER_ID": "store-keep", "OUTREACH_STORE_RETRY_S": "1"}  # fmt: skip
+    env = one_customer_campaign(home, db_url, tmp_path, "store-keep", store_retry_s="1")
     run = [OUTREACH, "run", "f", "--telephony", "sim", "--speed", "4", "--until-done", "--json"]
     worker = subprocess.Popen(run, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                               text=True)  # fmt: skip
