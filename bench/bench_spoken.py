@@ -12,6 +12,9 @@ by each design:
                     transcript has its words, else it is doubtful;
   free check        a free decode only of clear grammar hearings that would take a costly
                     outcome at once (opt-out, transfer, lead), same rule (the adopted design);
+  free check (before)  the same hearings told to the dialog as it was before a refusal heard
+                    with doubt (마세요, 그만) asked the opt-out question (the baselines above are
+                    judged by that dialog too);
   free 2nd pass     a free decode of those and of doubtful hearings, whose text replaces a
                     doubtful grammar hearing (told as doubtful);
   whisper check / whisper 2nd pass   the same two with Whisper base (language "ko") as the
@@ -58,7 +61,9 @@ from orchestrator.capacity import build_call
 from orchestrator.hearing_check import checked_hearing, needs_check
 from orchestrator.spoken_eval import (
     Answer,
+    BeforeRefusal,
     Design,
+    adopted,
     as_told,
     doubt_only,
     grammar_only,
@@ -71,6 +76,10 @@ ROOT = Path(__file__).resolve().parents[1]
 CORPUS = ROOT / "tests/data/corpora/ko-dormant-deposit.yaml"  # the shipped Korean corpus
 FRAME = 320
 ROUNDS = 3
+# Designs judged by the dialog before the refusal rule (the baselines, and the check's "before").
+BEFORE = {"grammar only": BeforeRefusal, "grammar + doubt": BeforeRefusal,
+          "free check (before)": BeforeRefusal, "live path (before)": BeforeRefusal,
+          "doubt ignored": BeforeRefusal}
 COST_STATES = ("reason", "offer")  # reason: no answer is checked; offer: 3 in 4 are
 
 
@@ -102,6 +111,7 @@ class Candidates:
             "grammar only": grammar_only, "grammar + doubt": doubt_only,
             "free + matcher": self._free_matcher, "grammar & free": self._both,
             "free check": self._check(self.free, "free check"),
+            "free check (before)": self._check(self.free, "free check (before)"),
             "free 2nd pass": self._second_pass(self.free, "free 2nd pass"),
         }
         if self.whisper is not None:
@@ -270,7 +280,11 @@ async def mandarin(home: Path, limit: int) -> None:
     began = time.perf_counter()
     run = await spoken_evaluation(script, corpus, engine,
                                   PromptCache(home / "prompts", default_engines()),
-                                  voices_for("cmn"))
+                                  voices_for("cmn"),
+                                  designs={"live path (doubt)": adopted(None),
+                                           "live path (before)": adopted(None),
+                                           "doubt ignored": grammar_only},
+                                  engines=BEFORE)
     print(f"  (heard {len(corpus.cases) * len(run.voices)} answers in "
           f"{time.perf_counter() - began:.0f} s; {load()})")
     print_screening(run, Candidates(script, Second(engine), None), len(corpus.cases))
@@ -304,7 +318,7 @@ async def screening(script: Script, corpus: Corpus, vosk: VoskEngine, prompts: P
     began = time.perf_counter()
     chosen = {k: d for k, d in cands.designs().items() if not only or k in only}
     run = await spoken_evaluation(script, corpus, vosk, prompts, voices_for("ko"),
-                                  designs=chosen)
+                                  designs=chosen, engines=BEFORE)
     print(f"  (heard {len(corpus.cases) * len(run.voices)} answers, every design, in "
           f"{time.perf_counter() - began:.0f} s; {load()})")
     print_screening(run, cands, len(corpus.cases))

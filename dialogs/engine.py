@@ -10,7 +10,7 @@ machine is sent to `defaults.max_turns_then` (a terminal state, enforced by the 
 from __future__ import annotations
 
 from collections.abc import Collection, Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from transitions import Machine
 
@@ -174,6 +174,11 @@ class DialogEngine:
                                  c.rule, doubt)
         if self._pending is not None:
             return [heard, *self._confirmation_answer(c.intent, doubt)]
+        why = self._refused(text, doubtful or confidence < max(d.confirm_below, d.min_confidence))
+        if why is not None and c.intent != "opt_out":
+            keep = c.intent != NO_MATCH and self._costly(c.intent) is None
+            asked = replace(heard, rule=f"{c.rule}; {why} heard with doubt: asked to confirm")
+            return [asked, *self._ask_opt_out(c.intent if keep else None)]
         if c.intent == NO_MATCH:
             return [heard, *self._retry("no_match")]
         if doubtful and self._ends_unasked(c.intent):
@@ -269,6 +274,13 @@ class DialogEngine:
         target = routes[intent].goto
         outcome = self.script.states[target].outcome if target is not None else None
         return outcome is not None and outcome not in COSTLY_OUTCOMES
+
+    def _refused(self, text: str, doubtful: bool) -> str | None:
+        """Why a doubtful hearing may be a refusal (마세요, 그만, 别, 不要, an opt-out cue's
+        sound): it goes first, as the opt-out question, never an opt-out (docs/dialogs.md)."""
+        ok = doubtful and "opt_out" in self.script.model.confirm
+        ok = ok and "opt_out" in self.script.routes(self.state)
+        return self._classifier.refusal(text) if ok else None
 
     def _jumble(self, text: str) -> bool:
         """Phrases of several intents in one hearing ("좋아요 나중에 아니요"): nobody talks so; it

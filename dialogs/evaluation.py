@@ -230,21 +230,24 @@ def evaluate(
     hear: Hear = typed,
     variables: Mapping[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None,
+    engine: type[DialogEngine] = DialogEngine,
 ) -> Evaluation:
-    """Every corpus answer through a fresh engine placed in its state."""
+    """Every corpus answer through a fresh engine placed in its state (`engine`: the class,
+    so a benchmark can judge a former rule beside today's on the same hearings)."""
     values = dict(variables or {})
     for name, default in script.model.variables.items():
         values.setdefault(name, default or f"<{name}>")
     evaluation = Evaluation(script.name, corpus.source)
     for n, case in enumerate(corpus.cases, 1):
-        evaluation.results.append(run_case(script, case, hear(case), values))
+        evaluation.results.append(run_case(script, case, hear(case), values, engine))
         if progress is not None:
             progress(n, len(corpus.cases))
     return evaluation
 
 
-def run_case(script: Script, case: Case, heard: Hearing, values: Mapping[str, str]) -> Result:
-    engine = DialogEngine(script, values)
+def run_case(script: Script, case: Case, heard: Hearing, values: Mapping[str, str],
+             kind: type[DialogEngine] = DialogEngine) -> Result:
+    engine = kind(script, values)
     engine.start(0.0, at=case.state)
     commands = engine.handle(Utterance(heard.text, heard.confidence, 1.0, heard.doubtful))
     understood = next(c for c in commands if isinstance(c, IntentRecognised))

@@ -131,6 +131,20 @@ class IntentClassifier:
         return Classification(best.intent, best.cue, negated=best.negated, uncertain=uncertain,
                               rule=rule, also=also, asked=asked)
 
+    def refusal(self, text: str) -> str | None:
+        """Why `text` may be a refusal the match did not see, or None: a refusal form of the
+        language (ko 마세요/그만, cmn 别/不要) or, where the script hides the sound, something
+        that sounds like one of the opt-out cues (cmn 勉打扰 for 免打扰). Read only on a
+        doubtful hearing, and only to ask the opt-out question (docs/dialogs.md)."""
+        if not text.strip():
+            return None
+        mark = self.analyser.refusal(text)
+        if mark is not None:
+            return f"refusal form '{mark}'"
+        cue = next((c for c, _ in self._cues.get(OPT_OUT, ())
+                    if self.analyser.sounds_like(text, c)), None)
+        return f"sounds like the opt-out cue '{cue}'" if cue is not None else None
+
     def _hits(self, toks: list[Tok], valid: Collection[str]) -> tuple[list[_Hit], _Hit | None]:
         present = {t.key for t in toks}
         raw = [

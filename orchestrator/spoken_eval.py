@@ -134,6 +134,14 @@ class SpokenRun:
         }
 
 
+class BeforeRefusal(DialogEngine):
+    """The dialog as it was until 2026-12-03: a refusal heard with doubt (마세요, 그만, 别) was
+    not read, so the words' other match stood. The baselines are judged with it."""
+
+    def _refused(self, text: str, doubtful: bool) -> str | None:
+        return None
+
+
 def sample(corpus: Corpus, limit: int | None, seed: int = 0) -> Corpus:
     """At most `limit` answers, drawn evenly over the corpus (seeded), in corpus order."""
     if limit is None or limit >= len(corpus.cases):
@@ -152,9 +160,11 @@ async def spoken_evaluation(
     voices: Sequence[CallerVoice], variables: dict[str, str] | None = None,
     progress: Callable[[int, int], None] | None = None, seed: int = 0,
     designs: Mapping[str, Design] | None = None,
+    engines: Mapping[str, type[DialogEngine]] | None = None,
 ) -> SpokenRun:  # fmt: skip
     """Hear every answer of `corpus` in every voice once; evaluate each design per voice
-    (default: the live path with `asr` as its own checker, and grammar-only)."""
+    (default: the live path with `asr` as its own checker, and grammar-only), each by its
+    dialog engine class in `engines` (default DialogEngine: a benchmark judges former rules)."""
     codec = CODEC.get(script.language.split("-")[0].lower(), "ulaw")
     rng = random.Random(seed)
     doubt_below = script.model.defaults.confirm_below
@@ -182,6 +192,7 @@ async def spoken_evaluation(
             if progress is not None:
                 progress(done, total)
         for name in chosen:
+            kind = (engines or {"grammar_only": BeforeRefusal}).get(name, DialogEngine)
             run.designs[name][voice.label] = evaluate(script, corpus, told[name].__getitem__,
-                                                      variables)
+                                                      variables, engine=kind)
     return run

@@ -71,6 +71,10 @@ class Analyser(ABC):
     # Verbs that mean little without the noun they are glued to (ko 하다: 전화하다, 연결하다): a
     # cue starting with one starts only where a word starts.
     light_verbs: frozenset[str] = frozenset()
+    # The language's forms of refusal, whatever the sentence around them: a negative imperative
+    # (ko 말다 of -지 마세요, cmn 别/不要) or "stop" (ko 그만). Only a doubtful hearing is read
+    # for them (docs/dialogs.md, "A refusal heard with doubt"); no intent is taken on them.
+    refusal_marks: frozenset[str] = frozenset()
 
     def warm_up(self) -> float:
         """Load whatever the analyser needs; seconds spent (0 when already loaded)."""
@@ -83,6 +87,15 @@ class Analyser(ABC):
     def cue_tokens(self, cue: str) -> list[str]:
         """A cue part's units (the same analysis as the text, so 바빠요 and 바쁘다 match alike)."""
         return [t.key for t in self.tokens(cue)]
+
+    def refusal(self, text: str) -> str | None:
+        """The first refusal form in `text` (a token key in `refusal_marks`), or None."""
+        return next((t.key for t in self.tokens(text) if t.key in self.refusal_marks), None)
+
+    def sounds_like(self, text: str, cue: str) -> bool:
+        """Whether `text` holds something that sounds like `cue` although written otherwise
+        (a recogniser's homophone); only languages whose script hides the sound say so."""
+        return False
 
     def negation_start(self, toks: list[Tok], start: int) -> int:
         """Where the negation of a negated cue starting at `start` begins (its negator)."""

@@ -36,6 +36,8 @@ _PARTICLES = frozenset({"了", "啊", "吧", "呀", "的", "呢", "啦", "嘛"})
 # Words that start with a negator but are words of their own, kept whole.
 _KEEP = frozenset({"不过", "不好意思", "没错", "没事", "不客气", "别的", "不错", "没关系", "不是",
                    "没有", "不用", "不要", "不行", "不对"})
+# Words that start with 别 but mean "other" or "surely not", not "don't".
+_OTHER = frozenset({"别的", "别人", "别处", "别家", "别是", "别样", "别名", "别墅", "别针"})
 _DROP = re.compile(r"[^\w]", re.UNICODE)
 _CLAUSES = re.compile(r"[^\w?]+", re.UNICODE)
 
@@ -92,6 +94,33 @@ def _split_negator(word: str) -> list[str]:
 class ChineseAnalyser(Analyser):
     family = "cmn"
     max_gap = 8
+    refusal_marks = frozenset({"不要", "甭", "勿", "请勿"})
+
+    def refusal(self, text: str) -> str | None:
+        """别 before a verb (别打, 别再, jieba's 别转; not 别处, 别人, 别的), 不要 as a word (not
+        要不要, a question, nor 不要紧), 甭, 勿/请勿."""
+        words: list[str] = _load().lcut(_CLAUSES.sub(" ", nfkc(text)), HMM=True)
+        for k, word in enumerate(words):
+            if word.startswith("别") and word not in _OTHER:
+                return "别"
+            if word in self.refusal_marks and not (word == "不要" and k and words[k - 1] == "要"):
+                return word
+        return None
+
+    def sounds_like(self, text: str, cue: str) -> bool:
+        """The cue's syllables, toneless, in `text` in order (each part of a gapped cue at least
+        two syllables, so no common syllable alone decides): 免打扰 in 勉打扰, 面打绕."""
+        parts = [_syllables(p) for p in re.split("…|\\.\\.\\.", cue)]
+        if not parts or any(len(p) < 2 for p in parts):
+            return False
+        heard, at = _syllables(text), 0
+        for part in parts:
+            found = next((i for i in range(at, len(heard) - len(part) + 1)
+                          if heard[i:i + len(part)] == part), None)
+            if found is None:
+                return False
+            at = found + len(part)
+        return True
 
     def warm_up(self) -> float:
         started = time.perf_counter()
@@ -156,6 +185,14 @@ class ChineseAnalyser(Analyser):
         while i >= 0 and words[i] in FILLERS:
             i -= 1
         return i >= 0 and words[i] in NEGATORS
+
+
+def _syllables(text: str) -> list[str]:
+    """Toneless pinyin of the Chinese characters in `text` (pypinyin, loaded on first use)."""
+    from pypinyin import Style, lazy_pinyin
+
+    hanzi = "".join(c for c in nfkc(text) if "\u4e00" <= c <= "\u9fff")
+    return lazy_pinyin(hanzi, style=Style.NORMAL) if hanzi else []
 
 
 def _words_of(toks: list[Tok]) -> dict[int, str]:

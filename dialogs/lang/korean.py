@@ -133,6 +133,19 @@ class KoreanAnalyser(Analyser):
         return [Tok(keys[i], n, word_start=starts[i], answer_ok=leads[i], in_question=asking,
                     request=request) for n, i in enumerate(kept)]
 
+    def refusal(self, text: str) -> str | None:
+        """그만, or 말다 as an imperative (마세요, 걸지 마, 말아요), not the connective 말고 of
+        "not X but Y" (지금 말고 나중에, 기계 말고 사람)."""
+        toks = _load().tokenize(nfkc(text))
+        for i, t in enumerate(toks):
+            if t.form == "그만":
+                return "그만"
+            if t.lemma == "말다" and t.tag in ("VX", "VV"):
+                nxt = next((n for n in toks[i + 1:] if n.tag != "EP"), None)
+                if nxt is None or not (nxt.tag.startswith("E") and nxt.form.startswith("고")):
+                    return "말다"
+        return None
+
     def cue_tokens(self, cue: str) -> list[str]:
         keys: list[str] = []
         for word in nfkc(cue).split():
