@@ -6,9 +6,7 @@ used by URL. Schema changes only ever come from the Alembic migrations in campai
 
 from __future__ import annotations
 
-import re
 import threading
-from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
@@ -16,20 +14,15 @@ import sqlalchemy as sa
 from sqlalchemy.engine import Engine
 from sqlmodel import Session
 
+# Theirs too (reading without SQLAlchemy, campaigns/dbapi.py, uses them): importable from here.
+from campaigns.dbapi import MIGRATIONS as MIGRATIONS
+from campaigns.dbapi import head_revisions as head_revisions
+from campaigns.dbapi import normalise_url as normalise_url
 from campaigns.errors import CampaignError
 
-MIGRATIONS = Path(__file__).parent / "migrations"
 _migrated: set[str] = set()
 _migrate_lock = threading.Lock()
 IMMEDIATE = "outreach_sqlite_immediate"
-
-
-def normalise_url(url: str) -> str:
-    """Accept the URLs people type: postgres:// and postgresql:// mean the psycopg 3 driver."""
-    for prefix in ("postgres://", "postgresql://"):
-        if url.startswith(prefix):
-            return "postgresql+psycopg://" + url[len(prefix) :]
-    return url
 
 
 def _sqlite_pragmas(dbapi_conn: Any, _record: Any) -> None:
@@ -103,23 +96,6 @@ def create_db_engine(url: str, create: bool = True) -> Engine:
         sa.event.listen(engine, "begin", _sqlite_begin)
         return engine
     return sa.create_engine(url, pool_pre_ping=True)
-
-
-@lru_cache(maxsize=1)
-def head_revisions() -> frozenset[str]:
-    """The newest migrations, read from the version files' `revision` / `down_revision` lines
-    without importing Alembic (empty when a file does not read as expected: Alembic decides)."""
-    revisions: set[str] = set()
-    parents: set[str] = set()
-    for path in (MIGRATIONS / "versions").glob("*.py"):
-        text = path.read_text(encoding="utf-8")
-        rev = re.search(r"^revision(?:: *\w+)? *= *[\"']([^\"']+)[\"']", text, re.M)
-        down = re.search(r"^down_revision(?:: *[\w |]+)? *= *(.+)$", text, re.M)
-        if rev is None or down is None:
-            return frozenset()
-        revisions.add(rev[1])
-        parents.update(re.findall(r"[\"']([^\"']+)[\"']", down[1]))
-    return frozenset(revisions - parents)
 
 
 def at_head(engine: Engine) -> bool:

@@ -23,8 +23,8 @@ import typer.main
 from typer._click import Command, Context
 from typer.core import TyperCommand, TyperGroup
 
-from orchestrator import privacy
-from orchestrator.cli_common import GlobalOptions, err_console, print_error
+from orchestrator import cli_common, privacy
+from orchestrator.cli_common import GlobalOptions, print_error
 
 
 @dataclass(frozen=True)
@@ -54,8 +54,9 @@ ENTRIES: dict[str, Entry] = {
     "calls": Entry("Calls and transcripts, for QA.", "cli_calls",
                    {"show": "cli_run", "export": "cli_run"}),
     "audit": Entry("Audit logs (recording playbacks).", "cli_calls"),
-    "campaign": Entry("Create and manage campaigns.", "cli_campaigns", {
-        "edit": "cli_campaign_edit", "archive": "cli_campaign_edit",
+    "campaign": Entry("Create and manage campaigns.", "cli_campaign_list", {
+        "create": "cli_campaigns", "show": "cli_campaigns", "pause": "cli_campaigns",
+        "resume": "cli_campaigns", "edit": "cli_campaign_edit", "archive": "cli_campaign_edit",
         "unarchive": "cli_campaign_edit", "update-script": "cli_campaign_script",
         "report": "cli_run", "due": "cli_due"}),
     "contacts": Entry("Contact lists (CSV or XLSX): import, list, search, remove.", "cli_contacts"),
@@ -92,7 +93,9 @@ def load(name: str, sub: str | None = None) -> Command | None:
         return None
     holder = _holder(entry.module)
     every = sub is None or sub.startswith("-")
-    for extra in set(entry.extras.values()) if every else {entry.extras.get(sub or "")} - {None}:
+    # In the table's order, so that help lists the commands in the same order every time.
+    wanted = dict.fromkeys(entry.extras.values()) if every else [entry.extras.get(sub or "")]
+    for extra in (m for m in wanted if m is not None):
         importlib.import_module(f"orchestrator.{extra}")
     cmd = typer.main.get_group(holder).commands.get(name)
     if not every and sub not in entry.extras and isinstance(cmd, TyperGroup) \
@@ -211,7 +214,7 @@ def main() -> None:
     try:
         app()
     except KeyboardInterrupt:
-        err_console.print("interrupted")
+        cli_common.err_console.print("interrupted")
         sys.exit(130)
     except Exception as exc:
         if os.environ.get("OUTREACH_DEBUG"):
@@ -225,7 +228,7 @@ def main() -> None:
         privacy.to_file(logging.ERROR, f"internal error: {type(exc).__name__}: {exc}", exc)
         from rich.text import Text
 
-        err_console.print(
+        cli_common.err_console.print(
             Text.assemble(
                 ("internal error:", "bold red"),
                 f" {type(exc).__name__}: {exc}\nThis is a bug in outreach. Rerun with "

@@ -9,18 +9,36 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, NoReturn
 
 import typer
-from rich.console import Console
-from rich.text import Text
 
 from orchestrator import privacy
 
 if TYPE_CHECKING:  # imported on use: `outreach --help` needs neither SQLAlchemy nor pydantic
+    from rich.console import Console
+    from rich.text import Text
     from sqlalchemy.engine import Engine
 
     from orchestrator.settings import Settings
 
-console = Console()
-err_console = Console(stderr=True, soft_wrap=True)  # an error stays one line, whatever its length
+    console: Console
+    err_console: Console  # an error stays one line, whatever its length
+else:
+
+    def __getattr__(name: str) -> Any:
+        # rich is imported when something is printed through it (`--json` never is).
+        if name not in ("console", "err_console"):
+            raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+        return _console(name)
+
+
+def _console(name: str) -> Console:
+    """`console` (stdout) or `err_console` (stderr, one line per error), made on first use."""
+    made = globals().get(name)
+    if made is None:
+        from rich.console import Console
+
+        made = Console() if name == "console" else Console(stderr=True, soft_wrap=True)
+        globals()[name] = made
+    return made
 
 # `--json`, which every listing has (one definition for every command module).
 JsonOpt = Annotated[bool, typer.Option("--json", help="Print JSON for scripts.")]
@@ -40,6 +58,19 @@ class GlobalOptions:
         self._settings: Settings | None = None
         self.engine: Engine | None = None
 
+    def quick_database_url(self) -> str | None:
+        """The database URL when it is known without building the settings (pydantic), else
+        None (orchestrator/locations.py); the home's log file is installed as `settings` does."""
+        if self._settings is not None:
+            return self._settings.db_url
+        from orchestrator.locations import database_url, home_and_database
+
+        found = home_and_database(self.config, self.db, self.home)
+        if found is None:
+            return None
+        privacy.install_file(found[0])
+        return database_url(*found)
+
     @property
     def settings(self) -> Settings:
         if self._settings is None:
@@ -53,12 +84,15 @@ class GlobalOptions:
 
 def settings_of(ctx: typer.Context) -> Settings:
     """The settings for this invocation, built on first use (never at import)."""
+    return options_of(ctx).settings
+
+
+def options_of(ctx: typer.Context) -> GlobalOptions:
+    """The global options of this invocation."""
     root = ctx.find_root()
-    opts = root.obj
-    if not isinstance(opts, GlobalOptions):
-        opts = GlobalOptions(None, None, None)
-        root.obj = opts
-    return opts.settings
+    if not isinstance(root.obj, GlobalOptions):
+        root.obj = GlobalOptions(None, None, None)
+    return root.obj
 
 
 def engine_of(ctx: typer.Context) -> Engine:
@@ -102,6 +136,8 @@ def _whole(column: str) -> bool:
 
 
 def _cell(column: str, value: Any) -> Text:
+    from rich.text import Text
+
     if value is None:
         return Text("")
     text = str(value)
@@ -121,6 +157,7 @@ def print_table(
     wraps; ids, names and phones are never wrapped or cut; when even that does not fit,
     columns are dropped (`drop_first`, then the rightmost others) and the caption says which."""
     from rich.table import Table
+    from rich.text import Text
 
     cells = [[_cell(c, v) for c, v in zip(columns, row, strict=False)] for row in rows]
     keep = list(range(len(columns)))
@@ -147,12 +184,13 @@ def print_table(
     dropped: list[str] = []
     table = build(keep, dropped)
     # Each column takes its width plus a space either side and a border line.
-    while sum(least(i) + 3 for i in keep) + 1 > console.width and order and len(keep) > 1:
+    width = _console("console").width
+    while sum(least(i) + 3 for i in keep) + 1 > width and order and len(keep) > 1:
         name = order.pop(0)
         keep.remove(list(columns).index(name))
         dropped.append(name)
         table = build(keep, dropped)
-    console.print(table)
+    _console("console").print(table)
 
 
 def fail(message: str, code: int = 2) -> NoReturn:
@@ -163,4 +201,7 @@ def fail(message: str, code: int = 2) -> NoReturn:
 
 def print_error(message: object) -> None:
     """`error: ...` on stderr, on one line; the message is text, never markup."""
-    err_console.print(Text.assemble(("error:", "bold red"), " ", str(message)), highlight=False)
+    from rich.text import Text
+
+    line = Text.assemble(("error:", "bold red"), " ", str(message))
+    _console("err_console").print(line, highlight=False)

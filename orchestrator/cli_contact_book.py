@@ -19,9 +19,6 @@ from campaigns.contact_book import (
 from campaigns.db import session
 from campaigns.models import Campaign
 from campaigns.phones import PhoneNormalizer
-from dialogs import DialogEngine, DialogError, Say
-from orchestrator.callflow import contact_variables
-from orchestrator.campaign_script import campaign_script
 from orchestrator.cards import card_rows
 from orchestrator.cli_common import (
     JsonOpt,
@@ -126,6 +123,12 @@ def _one(ctx: typer.Context, c: Campaign, who: str, by_id: bool = False) -> dict
 
 def greeting(c: Campaign, contact: dict[str, Any]) -> tuple[str | None, str | None]:
     """What the robot opens with for this contact, or why it cannot call them."""
+    # Imported here: the dialog engine and the call flow are for `contacts show` alone, not for
+    # the other contacts and dnc commands (start-up, tests/orchestrator/test_startup.py).
+    from dialogs import DialogEngine, DialogError, Say
+    from orchestrator.callflow import contact_variables
+    from orchestrator.campaign_script import campaign_script
+
     try:
         script = campaign_script(c)
         values = contact_variables(contact["name"], contact["attributes"])

@@ -20,9 +20,7 @@ from campaigns.dnc import add_dnc, import_dnc_file, is_blocked, list_dnc
 from campaigns.importer import ImportResult, Needs, import_contacts
 from campaigns.models import Campaign
 from campaigns.phones import PhoneNormalizer, check_region
-from dialogs import DialogError
 from orchestrator import cli_contact_book, cli_dnc_audit
-from orchestrator.campaign_script import campaign_script
 from orchestrator.cli_common import (
     JsonOpt,
     UserError,
@@ -109,6 +107,10 @@ def import_cmd(
 def _script_needs(campaign: Campaign, columns: dict[str, str]) -> tuple[HeaderSpec, Needs]:
     """The campaign script's variables (a header spelled like one maps to it) and those it
     cannot do without; a script that does not load cannot vouch for any row."""
+    # Imported here: the script loader is the import's alone (the dnc commands start faster).
+    from dialogs import DialogError
+    from orchestrator.campaign_script import campaign_script
+
     try:
         script = campaign_script(campaign)
     except DialogError as exc:

@@ -23,6 +23,8 @@ from pydantic_settings import (
     TomlConfigSettingsSource,
 )
 
+from orchestrator.locations import database_url
+
 
 class SettingsError(Exception):
     """The settings file or environment holds something we cannot use."""
@@ -156,9 +158,7 @@ class Settings(BaseSettings):
     @property
     def db_url(self) -> str:
         """The database URL: explicit, or a SQLite file under the home directory."""
-        if self.database_url:
-            return self.database_url
-        return f"sqlite:///{(self.home / 'outreach.db').resolve()}"
+        return database_url(self.home, self.database_url)
 
     def webhook_key(self) -> str | None:
         """The key that signs webhook posts; None: post unsigned (only with webhook_unsigned)."""

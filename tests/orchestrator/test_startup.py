@@ -13,6 +13,7 @@ import subprocess
 import sys
 from pathlib import Path
 
+import sqlalchemy as sa
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 
@@ -30,13 +31,19 @@ try:
     main()
 finally:
     with open(os.environ["MODULES_OUT"], "w") as out:
-        json.dump(sorted({name.split(".")[0] for name in sys.modules}), out)
+        json.dump(sorted(sys.modules), out)
 """
 
 
 def outreach(tmp_path: Path, *args: str, code: int = 0) -> tuple[str, set[str]]:
     """Run `outreach ARGS` in a new interpreter; its output and the top-level packages it loaded
     (stdout, or stderr when the exit status `code` is not 0)."""
+    out, modules = outreach_modules(tmp_path, *args, code=code)
+    return out, {name.split(".")[0] for name in modules}
+
+
+def outreach_modules(tmp_path: Path, *args: str, code: int = 0) -> tuple[str, set[str]]:
+    """outreach() with every module the command loaded (`campaigns.models`, not `campaigns`)."""
     wrapper = tmp_path / "outreach_wrapper.py"
     wrapper.write_text(WRAPPER, encoding="utf-8")
     modules = tmp_path / "modules.json"
@@ -46,6 +53,12 @@ def outreach(tmp_path: Path, *args: str, code: int = 0) -> tuple[str, set[str]]:
     assert done.returncode == code, done.stderr
     loaded = set(json.loads(modules.read_text(encoding="utf-8")))
     return (done.stdout if code == 0 else done.stderr), loaded
+
+
+# What listing campaigns reads through the database driver alone instead (start-up, issue 13):
+# the ORM, the table models, the settings' pydantic models, the migrations.
+ORM = {"sqlalchemy", "sqlmodel", "pydantic_settings", "alembic", "campaigns.models",
+       "campaigns.repo", "orchestrator.settings"}  # fmt: skip
 
 
 def test_help_lists_every_command_without_loading_any(tmp_path: Path) -> None:
@@ -65,6 +78,51 @@ def test_campaign_list_loads_no_speech_or_web_libraries(db_url: str, tmp_path: P
     assert not loaded & HEAVY
     # The database is at the newest migration: Alembic and the scripts are not even loaded.
     assert "alembic" not in loaded
+
+
+def test_campaign_list_reads_without_the_orm_and_says_what_show_says(
+    db_url: str, tmp_path: Path
+) -> None:
+    """The listing (table and --json) loads neither SQLAlchemy nor the table models nor the
+    settings' pydantic models, and every campaign in it is what `campaign show`, which reads
+    through the ORM, says of it: the same settings, times and counts by status."""
+    engine, _ = make_campaign(db_url, 4, name="spring", retry="busy=30m,no_answer=2h",
+                                window="09:00-12:00,13:00-20:00", excluded_dates=("2026-05-05",),
+                                caller_id="+8215885000", caller_name="은행")  # fmt: skip
+    with engine.begin() as conn:
+        conn.execute(sa.text("UPDATE contact SET status = 'done', queued = false WHERE phone "
+                             "IN ('+821000000000', '+821000000001')"))  # fmt: skip
+        conn.execute(sa.text("UPDATE contact SET status = 'retry' WHERE phone = '+821000000002'"))
+    engine.dispose()
+    engine, _ = make_campaign(db_url, 0, name="old")
+    engine.dispose()
+    base = ("--db", db_url, "campaign")
+    outreach(tmp_path, *base, "archive", "old")
+    listed = {}
+    for flags in ([], ["--all"]):
+        out, loaded = outreach_modules(tmp_path, *base, "list", "--json", *flags)
+        assert not loaded & ORM, loaded & ORM
+        listed[len(flags)] = json.loads(out)
+    assert [c["name"] for c in listed[0]] == ["spring"]
+    assert [c["name"] for c in listed[1]] == ["spring", "old"]
+    for shown in listed[1]:
+        out, _ = outreach(tmp_path, *base, "show", shown["name"], "--json")
+        assert shown == json.loads(out)
+    assert listed[0][0]["contacts"] == {"total": 4, "done": 2, "retry": 1, "new": 1}
+    table, loaded = outreach_modules(tmp_path, *base, "list")
+    assert not loaded & ORM, loaded & ORM
+    assert "1 archived campaign(s) not shown" in table
+    (row,) = [line for line in table.splitlines() if "spring" in line]
+    assert [cell.strip() for cell in row.split("│")[1:-1]] == [
+        "spring", "active", "ko-dormant-deposit", "4", "2", "2", "10", "1.0"]  # fmt: skip
+
+
+def test_the_dnc_commands_load_no_dialog_engine(sqlite_url: str, tmp_path: Path) -> None:
+    out, loaded = outreach(tmp_path, "--db", sqlite_url, "dnc", "add", "010-1234-5678")
+    assert not loaded & (HEAVY | {"dialogs", "asr_models", "telephony"})
+    out, loaded = outreach(tmp_path, "--db", sqlite_url, "dnc", "list", "--json")
+    assert [e["phone"] for e in json.loads(out)] == ["+821012345678"]
+    assert not loaded & (HEAVY | {"dialogs", "asr_models", "telephony"})
 
 
 def test_a_group_help_lists_commands_from_every_module(tmp_path: Path) -> None:
