@@ -6,12 +6,16 @@ Prints, from the same run and the same rows:
   * phone validation alone: phonenumbers parse + is_valid_number + E.164 (one core), and the
     fast path that replaces it for the usual shapes.
 
+With --database URL --compare (PostgreSQL), the same file is imported twice into an emptied contact
+table: first by today's path with the COPY straight into the indexed table (the baseline), then
+by the staged path (COPY into a temporary table, one INSERT ... SELECT per 100,000 rows).
+
 With --dialer, another process claims and finishes calls of a second campaign in the same
 database during the import (bench/import_dialer.py) and the longest wait is printed beside the
 same dialer's waits with no import running. With --database URL the import goes to that database
 (e.g. PostgreSQL; the baseline is then skipped, it is sqlite3's).
 
-Run: .venv/bin/python bench/bench_import.py [--rows N] [--dialer] [--database URL]
+Run: .venv/bin/python bench/bench_import.py [--rows N] [--dialer] [--database URL [--compare]]
      (see docs/benchmarks-import.md)
 """
 
@@ -27,6 +31,9 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+import sqlalchemy as sa
+
+from campaigns import contact_writer
 from campaigns.db import open_database, session
 from campaigns.importer import import_contacts
 from campaigns.models import Campaign
@@ -77,7 +84,8 @@ def generate(path: Path, rows: int, seed: int = 2) -> None:
             fh.write(f"{phone},{name},C{i:08d},{rnd.choice(PERSONAS)},{rnd.choice('ABC')}\n")
 
 
-def bench_import(src: Path, url: str, dialer: bool = False) -> float:
+def bench_import(src: Path, url: str, dialer: bool = False, name: str = "bench",
+                 label: str = "import") -> float:  # fmt: skip
     engine = open_database(url)
     with contextlib.ExitStack() as stack:
         if dialer:
@@ -88,7 +96,7 @@ def bench_import(src: Path, url: str, dialer: bool = False) -> float:
         s = stack.enter_context(session(engine))
         at = time.time()
         now = datetime.now(UTC)
-        campaign = Campaign(name="bench", script_ref="bench", windows={}, created_at=now)
+        campaign = Campaign(name=name, script_ref="bench", windows={}, created_at=now)
         s.add(campaign)
         s.commit()
         s.refresh(campaign)
@@ -100,10 +108,28 @@ def bench_import(src: Path, url: str, dialer: bool = False) -> float:
     if dialer:
         print("dialer, " + d.report("before the import (baseline)", *idle))
         print("dialer, " + d.report("during the import", at, done))
-    print(f"import:   {result.rows:>9,} rows in {wall:6.2f} s = {result.rows / wall:>9,.0f} rows/s "
+    print(f"{label}: {result.rows:>9,} rows in {wall:6.2f} s = {result.rows / wall:>9,.0f} rows/s "
           f"(process CPU {cpu:.2f} s)  imported {result.imported:,}, duplicates "
           f"{result.duplicates:,}, invalid {result.invalid:,}")  # fmt: skip
     return result.rows / wall
+
+
+def _empty(url: str) -> None:
+    engine = open_database(url)
+    with engine.begin() as conn:
+        conn.execute(sa.text("TRUNCATE contact, campaign CASCADE"))
+    engine.dispose()
+
+
+def compare(src: Path, url: str) -> None:
+    """The same file by the baseline path then the staged one, each into an empty table."""
+    for staging, label in ((False, "COPY into the indexed table (before)"),
+                           (True, "staged: temp table + INSERT ... SELECT (now)")):  # fmt: skip
+        _empty(url)
+        contact_writer.POSTGRES_STAGING = staging
+        print(f"load average before {label}: {os.getloadavg()[0]:.2f}")
+        bench_import(src, url, label=label)
+    _empty(url)
 
 
 def bench_baseline(imported_db: Path, fresh_db: Path) -> None:
@@ -156,6 +182,8 @@ def main() -> None:
     ap.add_argument("--rows", type=int, default=1_000_000, help="rows to generate")
     ap.add_argument("--dialer", action="store_true", help="a dialer claims during the import")
     ap.add_argument("--database", help="import into this database URL (default a SQLite file)")
+    ap.add_argument("--compare", action="store_true",
+                    help="PostgreSQL: the COPY into the indexed table, then the staged import")
     args = ap.parse_args()
     print(f"load average before: {os.getloadavg()[0]:.2f} on {os.cpu_count()} CPUs")
     if args.database:
@@ -166,7 +194,9 @@ def main() -> None:
         generate(src, args.rows)
         size = src.stat().st_size / 1e6
         print(f"generated {args.rows:,} rows ({size:.0f} MB) in {time.perf_counter() - t0:.1f} s")
-        if args.database:
+        if args.database and args.compare:
+            compare(src, args.database)
+        elif args.database:
             bench_import(src, args.database, args.dialer)
         else:
             bench_import(src, f"sqlite:///{Path(tmp) / 'import.db'}", args.dialer)

@@ -274,3 +274,26 @@ def test_progress_is_reported(db: Session, tmp_path: Path) -> None:
     assert seen == [(10000, 25000), (20000, 25000), (25000, 25000)]
     count = db.exec(select(sa.func.count()).select_from(Contact)).one()
     assert count == 25000
+
+
+def test_a_list_moved_in_several_statements_keeps_every_row_in_file_order(
+    db: Session, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """On PostgreSQL the rows go through a temporary table, moved into the contact table every
+    STAGE_ROWS rows (here 7,000: four moves for 25,000 rows, the last one at the end): every
+    accepted row arrives once, in the file's order, with the values the checker made."""
+    from campaigns import contact_writer
+
+    monkeypatch.setattr(contact_writer, "STAGE_ROWS", 7000)
+    c = make_campaign(db)
+    rows = [["phone", "name", "persona"]]
+    rows += [[f"010-{3000 + i // 10000}-{i % 10000:04d}", f"고객{i}", "busy"] for i in range(25000)]
+    rows.insert(12000, ["not a number", "x", ""])  # line 12001 rejected, the rest go on
+    got = import_contacts(db, c, write_csv(tmp_path / "l.csv", rows), now=NOW)
+    assert (got.imported, got.invalid) == (25000, 1)
+    kept = contacts(db, c)
+    assert [k.source_line for k in kept] == [*range(2, 12001), *range(12002, 25003)]
+    assert [k.id for k in kept] == sorted(k.id or 0 for k in kept)  # ids in the file's order
+    assert kept[-1].phone == "+821030024999" and kept[-1].name == "고객24999"
+    assert {k.attributes["persona"] for k in kept} == {"busy"}
+    assert {(k.status, k.queued, k.next_attempt_at) for k in kept} == {("new", True, NOW)}
