@@ -37,7 +37,7 @@ def funnel_stages(engine: Engine, campaign_id: int) -> list[tuple[str, int]]:
     per_contact = (
         sa.select(*(sa.func.max(sa.case((cond, 1), else_=0)).label(name)
                     for name, cond in contact_stages()))
-        .where(A.c.campaign_id == campaign_id)
+        .where(A.c.campaign_id == campaign_id, A.c.outcome.is_not(None))  # ix_attempt_funnel
         .group_by(A.c.contact_id)
         .subquery()
     )  # fmt: skip

@@ -146,56 +146,87 @@ def _rate(n: int, d: int) -> float | None:
     return round(n / d, 4) if d else None
 
 
-def funnel(engine: Engine, campaign_id: int, stages: bool = False) -> dict[str, Any]:
-    """The campaign funnel with rates; every figure is counted from stored rows.
+def _counted(conn: sa.Connection, campaign_id: int, stages: bool) -> dict[str, Any]:
+    """The funnel's counts from the rows themselves (SQLite; the reference for the tally)."""
+    contacts = _grouped(
+        conn,
+        sa.select(C.c.status, sa.func.count())
+        .where(C.c.campaign_id == campaign_id)
+        .group_by(C.c.status),
+    )
+    # One pass per contact on the covering index ix_attempt_funnel (in contact order, no
+    # sort) instead of a DISTINCT count per figure, and one GROUP BY outcome for the rest.
+    mine = A.c.campaign_id == campaign_id
+    conds = contact_conditions()
+    per_contact = {
+        "dialled": conds["dialled"],
+        "answered": conds["answered"],
+        "human": conds["human"],
+        "completed": A.c.dialog_outcome.in_(sorted(BUSINESS_OUTCOMES)),
+        "invalid": A.c.outcome == "invalid",
+    }
+    if stages:
+        per_contact["engaged"] = conds["engaged"]
+    contacts_q = (
+        sa.select(*(sa.func.max(sa.case((c, 1), else_=0)).label(k)
+                    for k, c in per_contact.items()))
+        .where(mine, A.c.outcome.is_not(None)).group_by(A.c.contact_id).subquery()
+    )  # fmt: skip
+    n = conn.execute(
+        sa.select(*(sa.func.coalesce(sa.func.sum(c), 0).label(c.name) for c in contacts_q.c))
+    ).one()._mapping  # fmt: skip
+    outcomes = {k: int(v) for k, v in conn.execute(
+        sa.select(A.c.outcome, sa.func.count()).where(mine).group_by(A.c.outcome)).all()}
+    dialogs = _grouped(
+        conn,
+        sa.select(A.c.dialog_outcome, sa.func.count())
+        .where(mine, A.c.dialog_outcome.is_not(None))
+        .group_by(A.c.dialog_outcome),
+    )
+    intents = _grouped(
+        conn,
+        sa.select(T.c.intent, sa.func.count())
+        .join(A, A.c.id == T.c.attempt_id)
+        .where(mine, T.c.intent.is_not(None))
+        .group_by(T.c.intent),
+    )
+    return {"contacts": contacts, "flags": {k: int(v) for k, v in n.items()},
+            "outcomes": outcomes, "dialogs": dialogs, "intents": intents}  # fmt: skip
 
-    With `stages`, the same per-contact pass also counts the chart's "engaged" stage and the
-    report gains "stages", campaigns.charts.funnel_stages' list, so the manager's page counts
-    the contacts once for both (the chart is not drawn from a second pass)."""
+
+def _engaged(conn: sa.Connection, campaign_id: int) -> int:
+    """Contacts a person answered and spoke on (not in the tally: it depends on the turns)."""
+    engaged = contact_conditions()["engaged"]
+    q = sa.select(sa.func.count(sa.distinct(A.c.contact_id))).where(
+        A.c.campaign_id == campaign_id, A.c.outcome == "answered", engaged)
+    return int(conn.execute(q).scalar_one())  # fmt: skip
+
+
+def funnel(
+    engine: Engine, campaign_id: int, stages: bool = False, counted: bool = False
+) -> dict[str, Any]:
+    """The campaign funnel with rates.
+
+    On PostgreSQL the counts come from campaign_tally (campaigns/tally.py), kept by triggers as
+    the rows change, so the report does not count ten million contacts; on SQLite, or with
+    `counted`, from the rows themselves (one pass per contact). With `stages`, the report
+    gains "stages", campaigns.charts.funnel_stages' list, and its "engaged" count, so the
+    manager's page counts the contacts once for both (the chart is not drawn from a second
+    pass)."""
+    from campaigns import tally
+
     with engine.connect() as conn:
-        contacts = _grouped(
-            conn,
-            sa.select(C.c.status, sa.func.count())
-            .where(C.c.campaign_id == campaign_id)
-            .group_by(C.c.status),
-        )
-        # One pass per contact on the covering index ix_attempt_funnel (in contact order, no
-        # sort) instead of a DISTINCT count per figure, and one GROUP BY outcome for the rest.
-        mine = A.c.campaign_id == campaign_id
-        conds = contact_conditions()
-        per_contact = {
-            "dialled": conds["dialled"],
-            "answered": conds["answered"],
-            "human": conds["human"],
-            "completed": A.c.dialog_outcome.in_(sorted(BUSINESS_OUTCOMES)),
-            "invalid": A.c.outcome == "invalid",
-        }
-        if stages:
-            per_contact["engaged"] = conds["engaged"]
-        contacts_q = (
-            sa.select(*(sa.func.max(sa.case((c, 1), else_=0)).label(k)
-                        for k, c in per_contact.items()))
-            .where(mine).group_by(A.c.contact_id).subquery()
-        )  # fmt: skip
-        n = conn.execute(
-            sa.select(*(sa.func.coalesce(sa.func.sum(c), 0).label(c.name) for c in contacts_q.c))
-        ).one()._mapping  # fmt: skip
-        all_outcomes = {k: int(v) for k, v in conn.execute(
-            sa.select(A.c.outcome, sa.func.count()).where(mine).group_by(A.c.outcome)).all()}
+        if tally.used(conn) and not counted:
+            got = tally.figures(engine, conn, campaign_id)
+            if stages:
+                got["flags"]["engaged"] = _engaged(conn, campaign_id)
+        else:
+            got = _counted(conn, campaign_id, stages)
+        contacts, all_outcomes = got["contacts"], got["outcomes"]
+        flags = ("dialled", "answered", "human", "completed", "invalid", "engaged")
+        n = {k: got["flags"].get(k, 0) for k in flags}
         by_outcome = {str(k): v for k, v in all_outcomes.items() if k not in (None, "invalid")}
-        by_dialog = _grouped(
-            conn,
-            sa.select(A.c.dialog_outcome, sa.func.count())
-            .where(mine, A.c.dialog_outcome.is_not(None))
-            .group_by(A.c.dialog_outcome),
-        )
-        by_intent = _grouped(
-            conn,
-            sa.select(T.c.intent, sa.func.count())
-            .join(A, A.c.id == T.c.attempt_id)
-            .where(mine, T.c.intent.is_not(None))
-            .group_by(T.c.intent),
-        )
+        by_dialog, by_intent = got["dialogs"], got["intents"]
         leads = _grouped(
             conn,
             sa.select(L.c.tier, sa.func.count())
