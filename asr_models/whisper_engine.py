@@ -28,6 +28,10 @@ from asr_models.whisper_model import check_whisper_layout
 WHISPER_RATE = 16000
 MAX_UTTERANCE_S = 30.0  # Whisper's window; a session ends a turn long before (20 s)
 MAX_NEW_TOKENS = 128
+# Silence put before every utterance: Whisper dropped the first words (or all) of speech that
+# starts at its window's first sample (不好意思 of 不好意思，我没有听到您的声音。). A call's voice
+# gate already releases 300 ms before the onset; a file cut at the onset had none.
+LEAD_S = 0.3
 SPEECH_RMS = 300.0  # a 20 ms frame this loud (about -40 dBFS) counts as speech for the guard
 # Whisper's language codes; a script's "cmn" is Whisper's "zh".
 LANGUAGES = {"cmn": "zh", "zh": "zh", "ko": "ko", "en": "en", "en-us": "en", "ja": "ja"}
@@ -82,9 +86,10 @@ class WhisperEngine:
 
     def decode(self, audio: np.ndarray) -> list[Segment]:
         """Blocking: one utterance (float32 at 16 kHz) to segments. Call from a worker thread."""
+        lead = np.zeros(int(LEAD_S * WHISPER_RATE), dtype=np.float32)
         segments, _ = self._model.transcribe(
-            audio, language=self.language, beam_size=1, best_of=1, temperature=0.0,
-            without_timestamps=True, condition_on_previous_text=False,
+            np.concatenate([lead, audio]), language=self.language, beam_size=1, best_of=1,
+            temperature=0.0, without_timestamps=True, condition_on_previous_text=False,
             initial_prompt=self.initial_prompt or None, vad_filter=False,
             max_new_tokens=MAX_NEW_TOKENS,
         )  # fmt: skip

@@ -341,7 +341,7 @@ class _Rules:
     def check_voice(self) -> None:
         """The voice exists for its engine; pronunciation overrides are usable pinyin."""
         from dialogs.tts.kokoro import VOICES as KOKORO_VOICES
-        from dialogs.tts.mandarin import bad_pronunciation
+        from dialogs.tts.mandarin import bad_pronunciation, usual_reading
 
         voice = self.m.voice
         mandarin = self.m.language.split("-")[0].lower() in ("cmn", "zh")
@@ -366,6 +366,9 @@ class _Rules:
                 self.error(why, ("pronounce", word))
             elif not any(word in t for t in texts):
                 self.warn(f"pronounce.{word}: no prompt says {word!r}", ("pronounce", word))
+            elif mandarin and usual_reading(word) == syllables.lower().replace("ü", "v").split():
+                self.warn(f"pronounce.{word}: the synthesiser already reads it {syllables}; "
+                          "the entry changes nothing", ("pronounce", word))
 
     def check_recordings(self) -> None:
         """Each recorded prompt names a prompt that exists, readable WAVs, declared variables."""

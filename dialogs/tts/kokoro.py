@@ -249,4 +249,4 @@ def _frontend_version() -> str:
             found.append(f"{dist}-{version(dist)}")
         except PackageNotFoundError:
             found.append(f"{dist}-none")
-    return "+".join(found) + "+g2p-1"
+    return "+".join(found) + "+g2p-2"

@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Mapping
+from typing import Any
 
 HAN = re.compile(r"[\u3400-\u4dbf\u4e00-\u9fff]")
 # One pinyin syllable with its tone number (5: neutral); ü may be written v or ü.
@@ -82,7 +83,8 @@ def pinyin_text(text: str, pronounce: Mapping[str, str] | None = None) -> str:
 
 
 def kokoro_phonemes(text: str, pronounce: Mapping[str, str] | None = None) -> str:
-    """Kokoro's phonemes for one sentence: misaki's Chinese reading (v1.0 model) with overrides."""
+    """Kokoro's phonemes for one sentence: misaki's Chinese reading (v1.0 model) with overrides,
+    and with the tone changes of spoken Mandarin (`spoken_syllables`)."""
     from misaki.zh import ZHG2P  # type: ignore[import-untyped]
 
     text = ZHG2P.map_punctuation(numbers_as_words(text))
@@ -91,5 +93,54 @@ def kokoro_phonemes(text: str, pronounce: Mapping[str, str] | None = None) -> st
         if fixed is not None:
             out.append("".join(ZHG2P.py2ipa(s) for s in fixed))
         elif piece.strip():
-            out.append(str(ZHG2P.legacy_call(piece)))
-    return re.sub(r"\s+", " ", " ".join(out)).strip()
+            out.append(" ".join(
+                "".join(ZHG2P.py2ipa(s) for s in syllables) if syllables else word
+                for word, syllables in spoken_syllables(piece)))
+    # U+032F (non-syllabic, ai̯) is not in Kokoro's vocabulary; misaki drops it too.
+    return re.sub(r"\s+", " ", " ".join(out)).replace(chr(815), "").strip()
+
+
+def spoken_syllables(text: str) -> list[tuple[str, list[str] | None]]:
+    """`text` as jieba words, each Chinese one with its pinyin as spoken: the tone sandhi of
+    misaki's v1.1 front end (PaddleSpeech's rules) on pypinyin's dictionary tones. 可以 is said
+    ke2 yi3, 打扰 da2 rao3, 不再 bu2 zai4, 意思 yi4 si5; misaki's v1.0 reading (`legacy_call`)
+    gives every character its dictionary tone. Other text (punctuation, Latin letters) is kept
+    as it is, with None."""
+    import jieba.posseg
+    from misaki.tone_sandhi import ToneSandhi  # type: ignore[import-untyped]
+    from pypinyin import Style, lazy_pinyin
+
+    sandhi = _sandhi(ToneSandhi)
+    words = sandhi.pre_merge_for_modify(jieba.posseg.lcut(text))
+    out: list[tuple[str, list[str] | None]] = []
+    for word, pos in words:
+        if not has_han(word):
+            out.append((word, None))
+            continue
+        syllables = lazy_pinyin(word, style=Style.TONE3, neutral_tone_with_five=True)
+        finals = lazy_pinyin(word, style=Style.FINALS_TONE3, neutral_tone_with_five=True)
+        if len(syllables) == len(finals) == len(word):
+            tones = sandhi.modified_tone(word, pos, finals)
+            syllables = [s[:-1] + t[-1] if s[-1:].isdigit() and t[-1:].isdigit() else s
+                         for s, t in zip(syllables, tones, strict=True)]
+        out.append((word, syllables))
+    return out
+
+
+def usual_reading(word: str) -> list[str]:
+    """The syllables Kokoro says for `word` on its own, without overrides (for `script check`)."""
+    return [s for _, syllables in spoken_syllables(word) for s in syllables or ()]
+
+
+_SANDHI: list[object] = []
+
+
+def _sandhi(factory: type) -> Any:
+    if not _SANDHI:
+        import logging
+
+        import jieba
+
+        jieba.setLogLevel(logging.WARNING)  # no "Building prefix dict" lines on stderr
+        _SANDHI.append(factory())
+    return _SANDHI[0]

@@ -45,3 +45,12 @@ def test_bad_pronunciations_are_errors_naming_the_word(tmp_path: Path) -> None:
     _, warnings = report(tmp_path, CMN.replace("voice: en-us",
                                                "voice: cmn\npronounce: {存款: cun2 kuan3}"))
     assert any("no prompt says '存款'" in w for w in warnings)
+
+
+def test_an_override_that_changes_nothing_is_warned_about(tmp_path: Path) -> None:
+    # pypinyin already reads 还 in 还款 as hai2: the entry repeats the usual reading.
+    _, warnings = report(tmp_path, CMN.replace("voice: en-us",
+                                               "voice: cmn\npronounce: {还款: hai2 kuan3}"))
+    assert any("pronounce.还款" in w and "changes nothing" in w for w in warnings), warnings
+    assert report(tmp_path, CMN.replace("voice: en-us",
+                                        "voice: cmn\npronounce: {还款: huan2 kuan3}"))[1] == []

@@ -133,3 +133,14 @@ def test_a_damaged_kokoro_model_is_refused_before_it_speaks(tmp_path: Path) -> N
     damaged = KokoroModel("damaged", good.parts, good.voices, good.vocab, "0" * 64, "path")
     with pytest.raises(TtsError, match="does not match its sha256"):
         run(KokoroEngine(damaged).synthesize_many, [SpeechRequest("你好", "jm_kumo")])
+
+
+def test_kokoro_reads_mandarin_with_its_tone_changes() -> None:
+    # 可以 is said ke2 yi3 (two third tones), 打扰 da2 rao3, 不再 bu2 zai4 (不 before a fourth
+    # tone), 意思 with a neutral si: misaki's v1.0 reading gave every character its own tone.
+    assert "kʰɤ↗i↓" in kokoro_phonemes("可以吗？")
+    assert "ta↗ɻau↓" in kokoro_phonemes("打扰您了。")
+    assert "pu↗ʦai↘" in kokoro_phonemes("以后不再打了。")
+    assert "pu↘xau↓" in kokoro_phonemes("不好意思。")  # 不 before a third tone keeps its own
+    # An override is read as written, without tone changes.
+    assert "kʰɤ↓i↓" in kokoro_phonemes("可以吗？", {"可以": "ke3 yi3"})
