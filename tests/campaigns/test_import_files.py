@@ -180,7 +180,7 @@ def test_fast_writer_stores_what_sqlalchemy_would(db_url: str) -> None:
             ("+821011114444", "", "", "Asia/Seoul", {"q": 'say "hi" \\ \u00e9'}, 4),
         ]
         fast = ContactWriter(conn, table, consts)
-        assert fast.mode == ("json" if conn.dialect.name == "sqlite" else "copy")
+        assert fast.mode == ("json" if conn.dialect.name == "sqlite" else "stage")
         fast.submit(samples[:2])
         fast.submit(samples[2:])
         fast.close()
