@@ -15,11 +15,18 @@ the time from the answer to the robot's first word p50/p95. A level whose peak i
 offered says NOT reached. The load average of the machine is printed with every level: the
 machine is shared.
 
+`--checks` runs each level once per value of `hearing_checks_at_once` (free checks of costly
+hearings in flight per worker process; beyond it the robot asks its confirmation question):
+`1` is the default, `wait` lets every check wait its turn (the behaviour before the limit, the
+baseline in the same run), `off` turns the check off (`hearing_check=false`). The `conf`
+column counts the calls that were asked a transfer confirmation.
+
 Run (sandbox levels under the lock):
   .venv/bin/python bench/bench_calls.py --path sim --levels 20,60,150 --processes 1,2
   flock /tmp/outreach-sandbox.lock .venv/bin/python bench/bench_calls.py --path asterisk \
       --levels 20,60,150 --processes 1,2
   .venv/bin/python bench/bench_calls.py --path sim --over 40   # 1.5 x a stated capacity of 40
+  .venv/bin/python bench/bench_calls.py --path sim --levels 60 --processes 1 --checks 1,wait
 """
 
 from __future__ import annotations
@@ -40,7 +47,7 @@ from typing import Any
 import sqlalchemy as sa
 
 from campaigns.db import open_database, session
-from campaigns.models import Attempt, Contact
+from campaigns.models import Attempt, Contact, Turn
 from campaigns.repo import CampaignSpec, create_campaign
 from orchestrator.settings import load_settings
 from telephony.sandbox import Sandbox
@@ -74,6 +81,20 @@ def peak_in_flight(db: str) -> int:
     return peak
 
 
+def confirmations(db: str) -> int:
+    """Calls that were asked to confirm a transfer (the check busy, or disagreeing)."""
+    engine = open_database(db)
+    with engine.connect() as conn:
+        n = conn.execute(sa.select(sa.func.count(sa.distinct(Turn.attempt_id))).where(  # type: ignore[arg-type]
+            Turn.prompt_id.like("confirm.transfer%"))).scalar_one()  # type: ignore[union-attr]
+    engine.dispose()
+    return int(n)
+
+
+CHECKS = {"wait": {"OUTREACH_HEARING_CHECKS_AT_ONCE": "100000"},
+          "off": {"OUTREACH_HEARING_CHECK": "false"}}  # fmt: skip
+
+
 def make_home(home: Path, base: Path, n: int, cps: float) -> str:
     settings = load_settings(home=home)
     engine = open_database(settings.db_url)
@@ -95,12 +116,13 @@ def make_home(home: Path, base: Path, n: int, cps: float) -> str:
 
 
 def level(path: str, n: int, processes: int, capacity: int, base: Path,
-          cps: float) -> dict[str, Any]:  # fmt: skip
-    home = base / f"{path}-{n}-{capacity}-p{processes}"
+          cps: float, checks: str = "1") -> dict[str, Any]:  # fmt: skip
+    home = base / f"{path}-{n}-{capacity}-p{processes}-c{checks}"
     db = make_home(home, base, n, cps)
     env = {**os.environ, "OUTREACH_HOME": str(home), "OUTREACH_RECORDINGS": "false",
            "OUTREACH_CAPACITY": str(capacity), "OUTREACH_WORKER_ID": home.name,
            "OUTREACH_RING_TIMEOUT_S": "15"}  # fmt: skip
+    env |= CHECKS.get(checks, {"OUTREACH_HEARING_CHECKS_AT_ONCE": checks})
     customers = ast_pid = None
     if path == "asterisk":
         sandbox = Sandbox(load_settings().sandbox_dir)
@@ -134,6 +156,7 @@ def level(path: str, n: int, processes: int, capacity: int, base: Path,
     right, degraded = outcomes.get("transfer", 0), outcomes.get("degraded", 0)
     reply, first = summary["response_latency_s"], summary["first_word_s"]
     return {"path": path, "procs": processes, "offered": n, "capacity": capacity,
+            "checks": checks, "confirmed": confirmations(db),
             "peak": peak_in_flight(db), "wall_s": wall, "run_s": summary["elapsed_s"],
             "worker": worker_s / wall, "customers": cust_s / wall, "asterisk": ast_s / wall,
             "right": right, "degraded": degraded, "wrong": summary["finished"] - right - degraded,
@@ -150,28 +173,36 @@ def show(r: dict[str, Any]) -> None:
     target = min(r["offered"], r["capacity"])
     reached = "reached" if r["peak"] >= target else "NOT reached"
     over = f" (capacity {r['capacity']})" if r["capacity"] < r["offered"] else ""
-    print(f"{r['path']:>8} {r['procs']:>5} {r['offered']:>7}{over} {r['peak']:>5} {reached:<12}"
+    print(f"{r['path']:>8} {r['checks']:>6} {r['procs']:>5} {r['offered']:>7}{over}"
+          f" {r['peak']:>5} {reached:<12}"
           f"{r['wall_s']:>7.0f} {r['worker']:>6.2f} {r['customers']:>6.2f} {r['asterisk']:>6.2f}"
-          f" {r['right']:>5} {r['wrong']:>5} {r['degraded']:>5} {ms(r['p50']):>6}"
+          f" {r['right']:>5} {r['wrong']:>5} {r['degraded']:>5} {r['confirmed']:>5}"
+          f" {ms(r['p50']):>6}"
           f" {ms(r['p95']):>6} {ms(r['max']):>6} {ms(r['fw50']):>6} {ms(r['fw95']):>6}"
           f" {r['held_s']:>6.0f} {r['load']:>5.1f}", flush=True)  # fmt: skip
 
 
-def main(path: str, levels: list[int], procs: list[int], over: int | None, cps: float) -> None:
+def main(path: str, levels: list[int], procs: list[int], over: int | None, cps: float,
+         checks: list[str]) -> None:  # fmt: skip
     base = Path(tempfile.mkdtemp(prefix="bench-calls-"))
-    print(f"{'path':>8} {'procs':>5} {'offered':>7} {'peak':>5} {'':<12}{'wall s':>7}"
+    print(f"load average at the start: {' '.join(f'{x:.1f}' for x in os.getloadavg())}"
+          f" on {os.cpu_count()} cores (the machine is shared)")
+    print(f"{'path':>8} {'checks':>6} {'procs':>5} {'offered':>7} {'peak':>5} {'':<12}{'wall s':>7}"
           f" {'worker':>6} {'cust':>6} {'ast':>6} {'right':>5} {'wrong':>5} {'degr':>5}"
-          f" {'p50':>6} {'p95':>6} {'max':>6} {'fw50':>6} {'fw95':>6} {'held':>6} {'load':>5}")
-    print(f"{'':>8} {'':>5} {'':>7} {'':>5} {'':<12}{'':>7} {'cores':>6} {'cores':>6}"
-          f" {'cores':>6} {'':>5} {'':>5} {'':>5} {'reply ms':>20} {'first word ms':>13}"
+          f" {'conf':>5} {'p50':>6} {'p95':>6} {'max':>6} {'fw50':>6} {'fw95':>6} {'held':>6}"
+          f" {'load':>5}")
+    print(f"{'':>8} {'':>6} {'':>5} {'':>7} {'':>5} {'':<12}{'':>7} {'cores':>6} {'cores':>6}"
+          f" {'cores':>6} {'':>5} {'':>5} {'':>5} {'':>5} {'reply ms':>20} {'first word ms':>13}"
           f" {'s':>6} {'1min':>5}")
     if over is not None:  # 1.5 x the capacity the worker states: the excess must wait
         for p in procs:
-            show(level(path, int(over * 1.5), p, over, base, cps))
+            for c in checks:
+                show(level(path, int(over * 1.5), p, over, base, cps, c))
         return
     for n in levels:
         for p in procs:
-            show(level(path, n, p, n, base, cps))
+            for c in checks:
+                show(level(path, n, p, n, base, cps, c))
 
 
 if __name__ == "__main__":
@@ -182,6 +213,9 @@ if __name__ == "__main__":
     parser.add_argument("--over", type=int, default=None,
                         help="offer 1.5 x this stated capacity instead of the levels")
     parser.add_argument("--cps", type=float, default=20.0)
+    parser.add_argument("--checks", default="1",
+                        help="hearing_checks_at_once per run: numbers, wait (unbounded, the old "
+                             "behaviour) or off; e.g. 1,wait")  # fmt: skip
     a = parser.parse_args()
     main(a.path, [int(x) for x in a.levels.split(",")], [int(x) for x in a.processes.split(",")],
-         a.over, a.cps)
+         a.over, a.cps, a.checks.split(","))

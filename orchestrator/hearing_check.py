@@ -7,14 +7,49 @@ is checked, by a free-vocabulary decode of the same turn (`asr_models.cross_chec
 when the free transcript has its words, else the dialog is told it is doubtful and confirms.
 Doubtful hearings are confirmed already and everything else is cheap to get wrong, so the extra
 decode runs on few turns (the cost is in docs/benchmarks.md, "Spoken screening and its cost").
+
+A check is a free decode at about real time on one core, and in a campaign many customers reach
+the offer together: checks queued behind each other made replies wait seconds. `CheckGate` bounds
+the checks in flight per worker process; a costly hearing that finds the gate full is not checked
+and not taken either: it is marked doubtful, so the dialog asks its confirmation question (the
+same question a doubtful hearing gets), which costs a turn instead of a wait (docs/speech.md).
 """
 
 from __future__ import annotations
+
+from dataclasses import replace
 
 from asr_models.cross_check import cross_check
 from asr_models.hearing import Hearing
 from asr_models.recogniser import Recogniser
 from dialogs import DialogEngine
+
+BUSY = "the free check was busy (checks in flight at the limit): confirmed instead"
+
+
+class CheckGate:
+    """At most `at_once` free checks in flight in this worker process (0: none, every costly
+    hearing is confirmed; a large number: every check waits its turn, the old behaviour)."""
+
+    def __init__(self, at_once: int) -> None:
+        if at_once < 0:
+            raise ValueError(f"checks at once must be 0 or more, not {at_once}")
+        self.at_once = at_once
+        self.in_flight = 0
+        self.checked = 0  # checks run
+        self.confirmed = 0  # costly hearings sent to a confirmation because the gate was full
+
+    def admit(self) -> bool:
+        """Take a place for one check now, or False (nothing taken) when all are in use."""
+        if self.in_flight >= self.at_once:
+            self.confirmed += 1
+            return False
+        self.in_flight += 1
+        self.checked += 1
+        return True
+
+    def release(self) -> None:
+        self.in_flight -= 1
 
 
 def needs_check(heard: Hearing, engine: DialogEngine) -> bool:
@@ -23,10 +58,17 @@ def needs_check(heard: Hearing, engine: DialogEngine) -> bool:
         engine.costly_if_heard(heard.text) is not None)
 
 
-async def checked_hearing(checker: Recogniser | None, heard: Hearing,
-                          engine: DialogEngine) -> Hearing:
-    """`heard`, made doubtful when it needs a check and `checker`'s free decode disagrees."""
+async def checked_hearing(checker: Recogniser | None, heard: Hearing, engine: DialogEngine,
+                          gate: CheckGate | None = None) -> Hearing:
+    """`heard`, made doubtful when it needs a check and `checker`'s free decode disagrees, or
+    when it needs one and `gate` has no place for it now (the dialog then confirms)."""
     if checker is None or not needs_check(heard, engine):
         return heard
-    checked, _ = await cross_check(checker, heard)
+    if gate is not None and not gate.admit():
+        return replace(heard, doubtful=True, why=BUSY)
+    try:
+        checked, _ = await cross_check(checker, heard)
+    finally:
+        if gate is not None:
+            gate.release()
     return checked

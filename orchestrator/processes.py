@@ -205,6 +205,7 @@ def sandbox_customers(settings: Settings, campaign: str) -> Any:
         persona_picker,
         prerender_customers,
         prompt_cache,
+        question_book,
         speaker,
     )
     from telephony.asterisk import AsteriskBackend, SimulatedCustomers
@@ -219,8 +220,9 @@ def sandbox_customers(settings: Settings, campaign: str) -> Any:
             voices = _Voices(campaign_script(found), prompt_cache(settings))
             await prerender_customers(voices)
             pick = persona_picker(engine, found.id)
+            questions = await question_book(voices)
             customers = SimulatedCustomers(pick, voices.script.language, speaker(voices),
-                                           hello=True)  # fmt: skip
+                                           hello=True, questions=questions)  # fmt: skip
             backend = AsteriskBackend(asterisk_config(settings, audiosocket_port=0), customers)
             async with backend.running():
                 yield

@@ -28,6 +28,7 @@ from orchestrator.runtime import (
     capacity,
     persona_picker,
     prerender_customers,
+    question_book,
     sim_backend,
     speaker,
     worker_id,
@@ -37,6 +38,7 @@ from orchestrator.session import Services, SessionConfig
 from orchestrator.settings import Settings, SettingsError
 from orchestrator.webhook import DeliveryStats, last_round, run_outbox
 from telephony.base import TelephonyBackend
+from telephony.sim import QuestionBook
 
 log = logging.getLogger(__name__)
 
@@ -58,7 +60,8 @@ class RunRequest:
 
 
 def asterisk_backend(
-    settings: Settings, services: Services, engine: Engine, cid: int
+    settings: Settings, services: Services, engine: Engine, cid: int,
+    questions: QuestionBook | None = None,
 ) -> TelephonyBackend:
     from orchestrator.cli_telephony import asterisk_config
     from telephony.asterisk import AsteriskBackend, SimulatedCustomers
@@ -71,7 +74,8 @@ def asterisk_backend(
     if simulated_customers_possible(settings):  # the backend starts them only on the sandbox
         pick = persona_picker(engine, cid)
         language = services.script.language
-        customers = SimulatedCustomers(pick, language, speaker(services), hello=True)
+        customers = SimulatedCustomers(pick, language, speaker(services), hello=True,
+                                       questions=questions)  # fmt: skip
     return AsteriskBackend(config, customers)
 
 
@@ -119,17 +123,20 @@ async def run_campaign(request: RunRequest) -> RunStats:
         campaign = get_campaign_by_name(s, request.campaign)
     assert campaign.id is not None
     config = SessionConfig(speed=request.speed, max_call_s=settings.max_call_s,
-                           hearing_check=settings.hearing_check)  # fmt: skip
+                           hearing_check=settings.hearing_check,
+                           checks_at_once=settings.hearing_checks_at_once)  # fmt: skip
     services = await build_services(settings, request.engine, campaign_script(campaign), config,
                                     campaign.asr_model, campaign.name)  # fmt: skip
     services = dataclasses.replace(services, script_version=campaign.script_version)
     await _prerender(services)
+    questions = None
     if request.telephony == "sim" or simulated_customers_possible(settings):
         await prerender_customers(services)
+        questions = await question_book(services)
     if request.telephony == "asterisk":
-        backend = asterisk_backend(settings, services, request.engine, campaign.id)
+        backend = asterisk_backend(settings, services, request.engine, campaign.id, questions)
     else:
-        backend = sim_backend(request.engine, campaign.id, services, request.speed)
+        backend = sim_backend(request.engine, campaign.id, services, request.speed, questions)
     wid = worker_id(settings)
     options = DialerOptions(
         worker_id=wid,

@@ -24,13 +24,13 @@ from campaigns.models import Contact
 from campaigns.policy import SCRIPT_OUTCOMES
 from campaigns.repo import utcnow
 from dialogs import load_script, warm_up
-from dialogs.script import Script
+from dialogs.script import Script, render_template
 from dialogs.tts import PromptCache, PromptSpec, default_engines, voice_for
 from orchestrator.campaign_model import listener_model
 from orchestrator.cli_common import UserError
 from orchestrator.session import Services, SessionConfig
 from orchestrator.settings import Settings
-from telephony.sim import Persona, SimBackend, load_personas, personas_by_hash
+from telephony.sim import Persona, QuestionBook, SimBackend, load_personas, personas_by_hash
 
 DEFAULT_CAPACITY_PER_CORE = 10  # used until `outreach asr capacity` has measured this machine
 
@@ -167,13 +167,37 @@ async def prerender_customers(services: Voices) -> None:
     texts: set[str] = set()
     for persona in load_personas().values():
         texts.update(persona.replies.get(language, ()))
+        texts.update(persona.confirm_replies(language))
         greeting = persona.greeting_in(language)
         if greeting:
             texts.add(greeting)
     await services.prompts.prerender([customer_spec(services, t, language) for t in sorted(texts)])
 
 
-def sim_backend(engine: Engine, campaign_id: int, services: Services, speed: float) -> SimBackend:
+async def question_book(voices: Voices) -> QuestionBook:
+    """The script's confirmation questions as its voice says them (rendered with the variables'
+    defaults), for simulated customers to know them when they hear one (telephony.sim.questions).
+    A question that needs a contact's value (a name) is left out: customers answer it in order."""
+    from orchestrator.prompt_audio import prompt_pcm
+
+    script = voices.script
+    defaults = {k: str(v) for k, v in script.model.variables.items() if v is not None}
+    sounds: dict[str, list[bytes]] = {}
+    for outcome, rule in script.model.confirm.items():
+        for prompt_id, template in ((f"confirm.{outcome}", rule.ask),
+                                    (f"confirm.{outcome}.again", rule.again or rule.ask)):
+            try:
+                text = render_template(template, defaults)
+            except KeyError:
+                continue
+            pcm, _ = await prompt_pcm(voices.prompts, script, prompt_id, text, defaults)
+            sounds.setdefault(outcome, []).append(pcm)
+    return QuestionBook(sounds)
+
+
+def sim_backend(engine: Engine, campaign_id: int, services: Services, speed: float,
+                questions: QuestionBook | None = None) -> SimBackend:  # fmt: skip
     """Simulated customers, in process, speaking the script's language."""
     pick = persona_picker(engine, campaign_id)
-    return SimBackend(pick, speaker(services), speed, language=services.script.language)
+    return SimBackend(pick, speaker(services), speed, language=services.script.language,
+                      questions=questions)  # fmt: skip

@@ -41,7 +41,7 @@ from dialogs import (
 )
 from dialogs.tts import PromptCache
 from orchestrator.health import WorkerHealth
-from orchestrator.hearing_check import checked_hearing
+from orchestrator.hearing_check import BUSY, CheckGate, checked_hearing
 from orchestrator.recording import Recorder
 from telephony.base import AudioFrame, DtmfFrame, Media, PlayResult
 
@@ -55,6 +55,7 @@ class SessionConfig:
     max_utterance_s: float = 20.0
     turn: TurnConfig = field(default_factory=TurnConfig)
     hearing_check: bool = True  # a clear costly grammar hearing is checked by a free decode
+    checks_at_once: int = 1  # free checks in flight per process; beyond, a confirmation instead
 
 
 @dataclass
@@ -70,6 +71,11 @@ class Services:
     apology: bytes | None = None  # the script's apology, synthesised before the first dial
     script_version: str | None = None  # the campaign's stored script version, on every call
     health: WorkerHealth = field(default_factory=WorkerHealth)  # is the worker keeping up
+    checks: CheckGate | None = None  # the free checks in flight (None: CheckGate(config's))
+
+    def __post_init__(self) -> None:
+        if self.checks is None:
+            self.checks = CheckGate(self.config.checks_at_once)
 
 
 @dataclass
@@ -400,9 +406,12 @@ class CallSession:
         began = time.perf_counter()
         checking = self.svc.config.hearing_check and self._grammar and self.svc.asr.streaming
         checker = self.svc.asr if checking else None
-        hearing = await checked_hearing(checker, hearing, self.engine)
+        hearing = await checked_hearing(checker, hearing, self.engine, self.svc.checks)
         if hearing.why.startswith("a free"):  # the customer's words stay out of the log
             log.info("call %s: a costly hearing was not confirmed by the free decode",
+                     self.attempt_id)
+        elif hearing.why == BUSY:
+            log.info("call %s: the free check was busy; a costly hearing is confirmed instead",
                      self.attempt_id)
         check_s = time.perf_counter() - began
         # The caller also waits for the final decode (Whisper decodes the whole utterance now)

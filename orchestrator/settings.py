@@ -97,6 +97,11 @@ class Settings(BaseSettings):
     # a free-vocabulary decode of the turn (docs/speech.md). It costs about one core-second per
     # second of the checked answer (docs/benchmarks.md); off trades that safety for capacity.
     hearing_check: bool = True
+    # How many of those checks may run at once in one worker process. A costly hearing that
+    # finds this many running is not checked and not taken: the robot asks its confirmation
+    # question instead of making the customer wait for the decode (docs/speech.md). 0 confirms
+    # every costly hearing; a large number makes every check wait its turn (the old behaviour).
+    hearing_checks_at_once: int = Field(default=1, ge=0)
     # An agent's claim on a lead lapses (the lead goes back to the queue) unless renewed within.
     lead_lease_minutes: float = Field(default=30.0, gt=0, le=24 * 60)
     # Web console (`outreach serve`): the key that signs session cookies; no default on purpose,

@@ -16,6 +16,7 @@ from telephony.sim.personas import (
     default_personas_path,
     load_personas,
 )
+from telephony.sim.questions import QuestionBook
 
 __all__ = [
     "CustomerRecord",
@@ -25,6 +26,7 @@ __all__ = [
     "MediaLink",
     "Persona",
     "PersonaSource",
+    "QuestionBook",
     "Said",
     "SimBackend",
     "SimCall",

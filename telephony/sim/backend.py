@@ -29,6 +29,7 @@ from telephony.base import (
 from telephony.sim.customer import CustomerRecord, SimulatedCustomer, Speak
 from telephony.sim.link import MediaLink
 from telephony.sim.personas import DialBehaviour, Persona, SimError, load_personas
+from telephony.sim.questions import QuestionBook
 
 log = logging.getLogger(__name__)
 
@@ -155,7 +156,9 @@ class SimBackend:
         *,
         language: str = "ko",
         catalogue: Mapping[str, Persona] | None = None,
+        questions: QuestionBook | None = None,
     ) -> None:
+        """`questions`: the robot's confirmation questions, for customers to know them by."""
         if not speed > 0:
             raise SimError(f"speed must be positive, not {speed}")
         self.speed = speed
@@ -164,6 +167,7 @@ class SimBackend:
         self._speak = _cached(speak)
         self._catalogue = dict(catalogue) if catalogue is not None else None
         self._personas = personas
+        self._questions = questions
         self._tg: TaskGroup | None = None
         self.calls: list[SimCall] = []
 
@@ -183,7 +187,8 @@ class SimBackend:
         persona = self.persona_for(request.phone)
         language = request.variables.get("language", self.language)
         customer = SimulatedCustomer(
-            persona, language, self._speak, self.speed, seed=f"{self.seed}:{request.attempt_id}"
+            persona, language, self._speak, self.speed, seed=f"{self.seed}:{request.attempt_id}",
+            questions=self._questions,
         )
         call = SimCall(request, persona, customer, self.speed)
         self.calls.append(call)

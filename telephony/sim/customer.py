@@ -4,7 +4,9 @@ Everything is decided on call time (the `t` of the frames it hears), never on wa
 same conversation happens over the in-process link at any speed and over a real AudioSocket call.
 Each 20 ms frame goes through an energy gate and webrtcvad; a run of speech is a robot prompt, which
 ends after `end_silence_s` without speech. The customer then waits the persona's pause and says
-its next reply, or barges in part-way through the first prompt if the persona does.
+its next reply, or barges in part-way through the first prompt if the persona does. A prompt
+it knows as one of the robot's confirmation questions (`questions.QuestionBook`) it answers as
+its persona implies (`Persona.confirm_reply`), without using up a reply.
 """
 
 from __future__ import annotations
@@ -16,17 +18,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 import anyio
-import numpy as np
 import webrtcvad
 from anyio.abc import TaskGroup
 
-from telephony.base import FRAME_BYTES, SAMPLE_RATE, AudioFrame, Media
+from telephony.base import SAMPLE_RATE, AudioFrame, Media
 from telephony.sim.personas import Persona
+from telephony.sim.questions import QuestionBook, is_speech, trimmed
 
 log = logging.getLogger(__name__)
 
 Speak = Callable[[str, str], Awaitable[bytes]]
-ENERGY_FLOOR = 300.0  # RMS of s16 samples; espeak speech is far above, line silence is 0
 
 
 @dataclass(frozen=True)
@@ -35,6 +36,7 @@ class Heard:
 
     start: float
     end: float
+    question: str | None = None  # the confirmation question it was known as, if any
 
 
 @dataclass(frozen=True)
@@ -44,6 +46,7 @@ class Said:
     played_ms: int
     interrupted: bool
     barge_in: bool
+    answers: str | None = None  # the confirmation question this answered, if any
 
 
 @dataclass
@@ -67,6 +70,7 @@ class SimulatedCustomer:
         end_silence_s: float = 0.7,
         vad_mode: int = 2,
         hello: str | None = None,
+        questions: QuestionBook | None = None,
     ) -> None:
         self.persona = persona
         self.language = language
@@ -90,6 +94,9 @@ class SimulatedCustomer:
         # What a person says on picking up ("여보세요"): on a real line answering-machine
         # detection listens first, and a silent pick-up sounds like a machine to it.
         self._hello = hello if not persona.greeting_in(language) else None
+        self._book = questions
+        self._flags: list[bool] = []  # speech or not, per frame of the prompt being heard
+        self._asked: str | None = None  # the confirmation question to answer next, if any
 
     async def converse(self, media: Media) -> CustomerRecord:
         await self._prepare()
@@ -108,7 +115,7 @@ class SimulatedCustomer:
 
     async def _prepare(self) -> None:
         """Synthesise every phrase up front: a person does not think for 200 ms of TTS."""
-        texts = set(self._replies)
+        texts = set(self._replies) | set(self.persona.confirm_replies(self.language))
         greeting = self.persona.greeting_in(self.language) or self._hello
         if greeting:
             texts.add(greeting)
@@ -129,17 +136,23 @@ class SimulatedCustomer:
             self._act(tg, media)
 
     def _hear(self, pcm: bytes) -> None:
-        if self._is_speech(pcm):
+        speech = is_speech(self._vad, pcm)
+        if self._prompt_start is not None:
+            self._flags.append(speech)
+        if speech:
             if self._prompt_start is None:
                 self._prompt_start = self._now - len(pcm) / (2 * SAMPLE_RATE)
                 self._due = None  # the robot went on talking during our pause: hear it out
+                self._flags = [True]
             self._last_speech = self._now
         elif self._prompt_start is not None and self._now - self._last_speech >= self._end_silence:
-            self._prompt_ended(Heard(self._prompt_start, self._last_speech))
+            kind = self._book.recognise(trimmed(self._flags)) if self._book else None
+            self._prompt_ended(Heard(self._prompt_start, self._last_speech, kind))
             self._prompt_start = None
 
     def _prompt_ended(self, heard: Heard) -> None:
         self.record.heard.append(heard)
+        self._asked = heard.question
         if self._answered_from is not None and heard.start < self._answered_from:
             return  # we already answered this one by barging in
         # The pause runs from when the customer noticed the end, as a person's would.
@@ -166,6 +179,11 @@ class SimulatedCustomer:
             return
         if self._due is not None and self._now >= self._due:
             self._due = None
+            asked, self._asked = self._asked, None
+            answer = self.persona.confirm_reply(asked, self.language) if asked else None
+            if answer is not None:  # a confirmation question: answered, no reply used up
+                self._start_saying(tg, media, answer, barge_in=False, answers=asked)
+                return
             text = self._next_reply()
             if text is None:
                 self._hang_up = True
@@ -182,29 +200,18 @@ class SimulatedCustomer:
             and self._now - self._prompt_start >= after
         )
 
-    def _start_saying(self, tg: TaskGroup, media: Media, text: str, *, barge_in: bool) -> None:
+    def _start_saying(self, tg: TaskGroup, media: Media, text: str, *, barge_in: bool,
+                      answers: str | None = None) -> None:  # fmt: skip
         self._speaking = True
-        tg.start_soon(self._say, media, text, barge_in, self._now)
+        tg.start_soon(self._say, media, text, barge_in, self._now, answers)
 
-    async def _say(self, media: Media, text: str, barge_in: bool, start: float) -> None:
+    async def _say(self, media: Media, text: str, barge_in: bool, start: float,
+                   answers: str | None = None) -> None:  # fmt: skip
         try:
             result = await media.play(self._pcm[text])
             self.record.said.append(
-                Said(text, start, result.played_ms, result.interrupted, barge_in)
+                Said(text, start, result.played_ms, result.interrupted, barge_in, answers)
             )
             log.debug("simulated %s said %r at %.2f s", self.persona.name, text, start)
         finally:
             self._speaking = False
-
-    def _is_speech(self, pcm: bytes) -> bool:
-        n = len(pcm) // 2
-        if not n:
-            return False
-        samples = np.frombuffer(pcm, "<i2", count=n).astype(np.int64)
-        # Energy below the floor (mean square, exact in integers): not speech. Per frame, so
-        # numpy rather than a Python loop over 160 samples.
-        if int(samples @ samples) < ENERGY_FLOOR**2 * n:
-            return False
-        if len(pcm) != FRAME_BYTES:
-            return True  # webrtcvad takes only 10/20/30 ms frames; trust energy alone
-        return bool(self._vad.is_speech(pcm, SAMPLE_RATE))

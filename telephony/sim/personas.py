@@ -1,8 +1,10 @@
 """Simulated customers' personas: loaded from YAML (telephony/sim/personas.yaml or the user's own).
 
 A persona says how the dial ends (answer, busy, ...), what answering-machine detection reports,
-what the customer says to each robot prompt per language, how long they pause first, and whether
-they barge in. Nothing here runs a call; `customer.py` and `backend.py` act on it.
+what the customer says to each robot prompt per language, how long they pause first, whether
+they barge in, and how they answer the robot's confirmation questions (`confirms`: yes or no per
+question, said in the file's everyday `answers` of the language). Nothing here runs a call;
+`customer.py` and `backend.py` act on it.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from telephony.errors import TelephonyError
 
 LANGUAGES = ("ko", "cmn", "en-us")
 WhenDone = Literal["silent", "repeat", "hang_up"]
+YesNo = Literal["yes", "no"]
 
 
 class SimError(TelephonyError):
@@ -47,6 +50,18 @@ class Persona:
     barge_in_after_s: float | None = None
     replies: Mapping[str, tuple[str, ...]] = field(default_factory=dict)
     greeting: Mapping[str, str] = field(default_factory=dict)
+    # Per confirmation question (the script's `confirm:` outcome: transfer, opt_out, ...): yes or
+    # no, as the persona means it; and how each language says yes and no.
+    confirms: Mapping[str, YesNo] = field(default_factory=dict)
+    answers: Mapping[str, Mapping[YesNo, str]] = field(default_factory=dict)
+
+    def confirm_reply(self, question: str, language: str) -> str | None:
+        """What this customer says when asked to confirm `question`, or None (not known)."""
+        meaning = self.confirms.get(question)
+        return None if meaning is None else self.answers.get(language, {}).get(meaning)
+
+    def confirm_replies(self, language: str) -> set[str]:
+        return {t for q in self.confirms if (t := self.confirm_reply(q, language))}
 
     def replies_in(self, language: str) -> tuple[str, ...]:
         if self.dial is DialBehaviour.ANSWER and language not in self.replies:
@@ -78,22 +93,27 @@ def load_personas(path: Path | None = None) -> dict[str, Persona]:
     defaults = data.get("defaults") or {}
     if not isinstance(defaults, dict):
         raise SimError(f"{path}: `defaults:` must be a mapping")
+    try:
+        answers = _answers(data.get("answers") or {})
+    except ValueError as exc:
+        raise SimError(f"{path}: answers: {exc}") from exc
     out = {}
     for name, body in data["personas"].items():
         if not isinstance(body, dict):
             raise SimError(f"{path}: persona {name!r} must be a mapping")
         try:
-            out[str(name)] = _persona(str(name), {**defaults, **body})
+            out[str(name)] = _persona(str(name), {**defaults, **body}, answers)
         except (TypeError, ValueError) as exc:
             raise SimError(f"{path}: persona {name!r}: {exc}") from exc
     return out
 
 
 _KEYS = {"description", "dial", "amd", "ring_s", "pause_s", "when_done", "barge_in_after_s",
-         "replies", "greeting"}
+         "replies", "greeting", "confirms"}
 
 
-def _persona(name: str, raw: dict[str, Any]) -> Persona:
+def _persona(name: str, raw: dict[str, Any],
+             answers: Mapping[str, Mapping[YesNo, str]] | None = None) -> Persona:  # fmt: skip
     unknown = set(raw) - _KEYS
     if unknown:
         raise ValueError(f"unknown keys {sorted(unknown)} (allowed: {sorted(_KEYS)})")
@@ -115,7 +135,34 @@ def _persona(name: str, raw: dict[str, Any]) -> Persona:
         barge_in_after_s=None if barge is None else _seconds(barge, "barge_in_after_s"),
         replies=_replies(raw.get("replies") or {}),
         greeting={str(k): _text(v, "greeting") for k, v in (raw.get("greeting") or {}).items()},
+        confirms=_confirms(raw.get("confirms") or {}),
+        answers=dict(answers or {}),
     )
+
+
+def _yes_no(value: object, what: str) -> YesNo:
+    if value == "yes" or value == "no":
+        return value
+    raise ValueError(f"{what} must be \"yes\" or \"no\" (quoted), not {value!r}")
+
+
+def _confirms(raw: object) -> dict[str, YesNo]:
+    if not isinstance(raw, dict):
+        raise ValueError("confirms must map a confirmation question to \"yes\" or \"no\"")
+    return {str(q): _yes_no(v, f"confirms.{q}") for q, v in raw.items()}
+
+
+def _answers(raw: object) -> dict[str, dict[YesNo, str]]:
+    """language -> {"yes": text, "no": text}: how a customer says yes and no."""
+    if not isinstance(raw, dict):
+        raise ValueError("must map a language to its yes and no")
+    out: dict[str, dict[YesNo, str]] = {}
+    for language, said in raw.items():
+        if not isinstance(said, dict) or set(said) != {"yes", "no"}:
+            raise ValueError(f"{language!r} must give \"yes\" and \"no\" (quoted keys)")
+        out[str(language)] = {_yes_no(k, "a key"): _text(v, f"answers in {language!r}")
+                              for k, v in said.items()}
+    return out
 
 
 def _replies(raw: object) -> dict[str, tuple[str, ...]]:
