@@ -2,12 +2,15 @@
 Kokoro jm_kumo), passed through the simulated G.711 phone line, is recognised by the Whisper
 engine with a character error rate of at most 15 % (issue 10).
 
-NOT MET yet: measured 20.6 % by this test (20.1 % in the set-up comparison; 2026-12-03, jm_kumo
-at speed 0.85, with the tone changes of spoken Mandarin, Whisper given 0.3 s of silence before
-each utterance); before that 23.1 % the same day
-at speed 1.0 (27.1 % / 25.7 % on 2026-12-02). The worst prompts are consonants and tones the
-Japanese-accented voice does not make (转接 heard as 断接, 回答 as 为大, 银行 as 铃航, 经理 as
-经历); misaki's readings were checked and the two wrong ones are overridden (docs/speech.md).
+NOT MET yet: measured 21.5 % and 22.3 % by this test in two runs (2026-12-03, load 6-9;
+Whisper is not bit-exact from run to run), after the robot's "AI智能客户经理" became 智能客服
+(the voice read "AI" letter by letter); the same session bench/bench_cmn_voices.py measured
+23.8 % before that rewording, 22.4 % after. Earlier the same day this test measured 20.6 % on
+the old wording (jm_kumo at speed 0.85, with the tone changes of spoken Mandarin, Whisper given
+0.3 s of silence before each utterance) and 23.1 % at speed 1.0 (27.1 % / 25.7 % on 2026-12-02).
+The worst prompts are consonants and tones the Japanese-accented voice does not make (转接 heard
+as 断接, 回答 as 为大, 银行 as 铃航, 经理 as 经历, 账户 as 掌户); misaki's readings were checked
+and the two wrong ones are overridden (docs/speech.md has the voices, speeds and pauses tried).
 The test is marked xfail(strict, raises=AssertionError): the day the rate is at most 15 % it
 passes, strict turns that into a failure, and the marker must go. Only the CER assertion may fail:
 a missing Whisper or Kokoro model, or any other error, fails the test instead of hiding as xfail.
@@ -40,8 +43,9 @@ def test_edit_distance() -> None:
     assert edit_distance("", "abc") == 3 and edit_distance("abc", "") == 3
 
 
+@pytest.mark.timeout(1800)  # 30 prompts through Kokoro and Whisper: over 600 s at load 6 on 2 cores
 @pytest.mark.xfail(strict=True, raises=AssertionError,
-                   reason="measured 20.6 % CER (docs/speech.md); target 15 %")  # fmt: skip
+                   reason="measured 21.5-22.3 % CER (docs/speech.md); target 15 %")  # fmt: skip
 def test_every_mandarin_prompt_is_heard_by_whisper_within_15_percent_cer() -> None:
     script = load_script("cmn-dormant-deposit")
     values = script.resolve_variables({"name": "王伟"})
