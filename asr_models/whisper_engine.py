@@ -13,12 +13,13 @@ import math
 import os
 import threading
 from collections.abc import Sequence
+from functools import partial
 from typing import Any
 
 import anyio
 import numpy as np
 
-from asr_models.audio import TELEPHONY_RATE, Resampler
+from asr_models.audio import TELEPHONY_RATE, Pcm, Resampler, resample
 from asr_models.errors import ModelLayoutError
 from asr_models.registry import ModelInfo
 from asr_models.results import Result, Word
@@ -36,6 +37,9 @@ SPEECH_RMS = 300.0  # a 20 ms frame this loud (about -40 dBFS) counts as speech 
 # Whisper's language codes; a script's "cmn" is Whisper's "zh".
 LANGUAGES = {"cmn": "zh", "zh": "zh", "ko": "ko", "en": "en", "en-us": "en", "ja": "ja"}
 INITIAL_PROMPTS = {"zh": "以下是普通话的句子，使用简体中文。"}
+# A second decode with a hint (the script's opt-out words after the prompt) searches wider: with
+# beam 1 the hint changed no garbled opt-out into its words (docs/benchmarks.md).
+HINT_BEAM = 5
 
 _models: dict[str, Any] = {}
 _models_lock = threading.Lock()
@@ -84,18 +88,32 @@ class WhisperEngine:
     ) -> WhisperStream:
         return WhisperStream(self, sample_rate, grammar)
 
-    def decode(self, audio: np.ndarray) -> list[Segment]:
+    def decode(self, audio: np.ndarray, prompt: str | None = None,
+               beam_size: int = 1) -> list[Segment]:
         """Blocking: one utterance (float32 at 16 kHz) to segments. Call from a worker thread."""
         lead = np.zeros(int(LEAD_S * WHISPER_RATE), dtype=np.float32)
         segments, _ = self._model.transcribe(
-            np.concatenate([lead, audio]), language=self.language, beam_size=1, best_of=1,
-            temperature=0.0, without_timestamps=True, condition_on_previous_text=False,
-            initial_prompt=self.initial_prompt or None, vad_filter=False,
+            np.concatenate([lead, audio]), language=self.language, beam_size=beam_size,
+            best_of=1, temperature=0.0, without_timestamps=True,
+            condition_on_previous_text=False, vad_filter=False,
+            initial_prompt=(self.initial_prompt if prompt is None else prompt) or None,
             max_new_tokens=MAX_NEW_TOKENS,
         )  # fmt: skip
         convert = _simplified if self.language == "zh" else str
         return [Segment(convert(s.text), s.avg_logprob, s.no_speech_prob, s.compression_ratio)
                 for s in segments]  # fmt: skip
+
+    async def hear_with_hint(self, pcm: bytes, sample_rate: int, hint: Sequence[str]) -> str:
+        """One turn's audio (16-bit) decoded again with `hint` (words the script expects) after
+        the initial prompt, by the same guard ("" when it drops the text)."""
+        samples = np.frombuffer(resample(Pcm(pcm, sample_rate), WHISPER_RATE).data,
+                                dtype="<i2").astype(np.float32) / 32768.0
+        if not len(samples):
+            return ""
+        prompt = self.initial_prompt + "，".join(hint) + "。"
+        segments = await anyio.to_thread.run_sync(
+            partial(self.decode, samples, prompt, HINT_BEAM), limiter=self.limiter)
+        return judge(segments, len(samples) / WHISPER_RATE, _speech_s(samples), prompt).text
 
 
 class WhisperStream:

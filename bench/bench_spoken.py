@@ -78,9 +78,9 @@ FRAME = 320
 ROUNDS = 3
 # Designs judged by the dialog before the refusal rule (the baselines, and the check's "before").
 BEFORE = {"grammar only": BeforeRefusal, "grammar + doubt": BeforeRefusal,
-          "free check (before)": BeforeRefusal, "live path (before)": BeforeRefusal,
-          "doubt ignored": BeforeRefusal}
+          "free check (before)": BeforeRefusal, "doubt ignored": BeforeRefusal}
 COST_STATES = ("reason", "offer")  # reason: no answer is checked; offer: 3 in 4 are
+HINT = "live path (opt-out hint)"  # Mandarin: the adopted path; "(no hint)": main before it
 
 
 class Second:
@@ -278,16 +278,29 @@ async def mandarin(home: Path, limit: int) -> None:
     print(f"\nMandarin: {len(corpus.cases)} answers of cmn-dormant-deposit.yaml per voice, "
           f"G.711 A-law, 15-25 dB SNR, Whisper base; {load()}")
     began = time.perf_counter()
+    cands = Candidates(script, Second(engine), None)
+    hinted = adopted(None, engine)
+    cands.used[HINT] = 0
+
+    async def with_hint(a: Answer) -> Hearing:
+        cands.used[HINT] += bool(a.engine.opt_out_hint(a.heard.text, a.heard.confidence,
+                                                       a.heard.doubtful) and a.heard.audio)
+        return await hinted(a)
+
     run = await spoken_evaluation(script, corpus, engine,
                                   PromptCache(home / "prompts", default_engines()),
                                   voices_for("cmn"),
-                                  designs={"live path (doubt)": adopted(None),
-                                           "live path (before)": adopted(None),
+                                  designs={HINT: with_hint, "live path (no hint)": adopted(None),
                                            "doubt ignored": grammar_only},
                                   engines=BEFORE)
     print(f"  (heard {len(corpus.cases) * len(run.voices)} answers in "
           f"{time.perf_counter() - began:.0f} s; {load()})")
-    print_screening(run, Candidates(script, Second(engine), None), len(corpus.cases))
+    print_screening(run, cands, len(corpus.cases))
+    for label in (v.label for v in run.voices):  # what the hint made the dialog ask
+        for r in run.designs[HINT][label].results:
+            if "as a hint" in r.rule:
+                print(f"  hint: {label} {r.case.state} {r.case.expected} '{r.case.text}' heard "
+                      f"'{r.heard.text}' again '{r.heard.again}' -> {r.action}")
 
 
 async def main(limit: int, corpus_path: Path, calls: int, seconds: float,

@@ -109,6 +109,20 @@ class DialogEngine:
             return None
         return self._costly(c.intent)
 
+    def opt_out_hint(self, text: str, confidence: float, doubtful: bool) -> list[str]:
+        """The script's opt-out words, the hint for a second decode of this hearing, when it
+        is doubtful or matched nothing and would neither take, confirm nor ask about an opt-out
+        here; else [] (pure: the call session decodes again only then; docs/speech.md)."""
+        d = self.script.model.defaults
+        askable = "opt_out" in self.script.model.confirm and "opt_out" in self._valid_now()
+        if self._pending is not None or not askable or not text.strip():
+            return []
+        c = self._classifier.classify(text, self._valid_now(), 1.0, 0.0, self._questions_now())
+        unsure = doubtful or confidence < max(d.confirm_below, d.min_confidence)
+        if c.intent == "opt_out" or not (unsure or c.intent == NO_MATCH):
+            return []
+        return [] if self._refused(text, True) is not None else self._classifier.opt_out_words()
+
     def start(self, t: float = 0.0, at: str | None = None) -> list[Command]:
         """The call was answered at `t`: the first prompt and what to listen for.
 
@@ -135,8 +149,8 @@ class DialogEngine:
         if self.finished:
             return []
         match event:
-            case Utterance(text=text, confidence=confidence, doubtful=doubtful):
-                return self._turn(self._utterance(text, confidence, doubtful))
+            case Utterance(text=text, confidence=confidence, doubtful=doubtful, again=again):
+                return self._turn(self._utterance(text, confidence, doubtful, again))
             case Dtmf(digit=digit):
                 return self._turn(self._dtmf(digit))
             case Silence():
@@ -161,7 +175,8 @@ class DialogEngine:
         kept: list[Command] = [c for c in commands if isinstance(c, IntentRecognised)]
         return kept + self._goto("max_turns")
 
-    def _utterance(self, text: str, confidence: float, doubtful: bool) -> list[Command]:
+    def _utterance(self, text: str, confidence: float, doubtful: bool,
+                   again: str = "") -> list[Command]:
         self._last_text = text
         d = self.script.model.defaults
         valid = self._valid_now()
@@ -175,6 +190,8 @@ class DialogEngine:
         if self._pending is not None:
             return [heard, *self._confirmation_answer(c.intent, doubt)]
         why = self._refused(text, doubtful or confidence < max(d.confirm_below, d.min_confidence))
+        if why is None and again and self.opt_out_hint(text, confidence, doubtful):
+            why = self._classifier.refusal_again(text, again, valid)
         if why is not None and c.intent != "opt_out":
             keep = c.intent != NO_MATCH and self._costly(c.intent) is None
             asked = replace(heard, rule=f"{c.rule}; {why} heard with doubt: asked to confirm")

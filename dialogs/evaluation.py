@@ -56,6 +56,7 @@ class Hearing:
     text: str
     confidence: float = 1.0
     doubtful: bool = False
+    again: str = ""  # the audio decoded again with the opt-out words as a hint (spoken only)
 
 
 Hear = Callable[[Case], Hearing]
@@ -249,7 +250,8 @@ def run_case(script: Script, case: Case, heard: Hearing, values: Mapping[str, st
              kind: type[DialogEngine] = DialogEngine) -> Result:
     engine = kind(script, values)
     engine.start(0.0, at=case.state)
-    commands = engine.handle(Utterance(heard.text, heard.confidence, 1.0, heard.doubtful))
+    commands = engine.handle(Utterance(heard.text, heard.confidence, 1.0, heard.doubtful,
+                                       heard.again))
     understood = next(c for c in commands if isinstance(c, IntentRecognised))
     action = action_of(engine, case.state, commands)
     expected = expected_action(script, case)

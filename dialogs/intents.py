@@ -145,6 +145,20 @@ class IntentClassifier:
                     if self.analyser.sounds_like(text, c)), None)
         return f"sounds like the opt-out cue '{cue}'" if cue is not None else None
 
+    def opt_out_words(self) -> list[str]:
+        """The script's own opt-out words without gaps (免打扰, 拉黑, 别再打了): the hint a
+        second decode of a doubtful hearing is given (docs/speech.md)."""
+        return [c for c, _ in self._cues.get(OPT_OUT, ()) if not any(g in c for g in GAP_MARKS)]
+
+    def refusal_again(self, heard: str, again: str, valid: Collection[str]) -> str | None:
+        """Why `again`, the same audio decoded with the opt-out words as a hint, may be a refusal
+        `heard` hid: it has an opt-out cue or a refusal form and respells `heard`'s sounds."""
+        if not again.strip() or not self.analyser.respells(heard, again):
+            return None
+        c = self.classify(again, valid)
+        mark = f"cue '{c.cue}'" if c.intent == OPT_OUT else self.analyser.refusal(again)
+        return f"heard again with the opt-out words as a hint: '{again}' ({mark})" if mark else None
+
     def _hits(self, toks: list[Tok], valid: Collection[str]) -> tuple[list[_Hit], _Hit | None]:
         present = {t.key for t in toks}
         raw = [

@@ -19,6 +19,9 @@ class Utterance:
     confidence: float = 1.0
     t: float = 0.0
     doubtful: bool = False  # the recogniser doubts its own hearing (costly outcomes are confirmed)
+    # The same audio decoded again with the script's opt-out words as a hint (`opt_out_hint`):
+    # read only as a possible refusal, to ask the opt-out question; never acted on otherwise.
+    again: str = ""
 
 
 @dataclass(frozen=True)

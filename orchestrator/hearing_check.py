@@ -13,12 +13,17 @@ the offer together: checks queued behind each other made replies wait seconds. `
 the checks in flight per worker process; a costly hearing that finds the gate full is not checked
 and not taken either: it is marked doubtful, so the dialog asks its confirmation question (the
 same question a doubtful hearing gets), which costs a turn instead of a wait (docs/speech.md).
+
+A recogniser that takes hints (Whisper) also decodes a doubtful or unmatched hearing again with
+the script's opt-out words as a hint (`heard_again`): a stop-calling request it wrote as other
+words may come out as them, and the dialog then asks the opt-out question.
 """
 
 from __future__ import annotations
 
 from dataclasses import replace
 
+from asr_models.audio import TELEPHONY_RATE
 from asr_models.cross_check import cross_check
 from asr_models.hearing import Hearing
 from asr_models.recogniser import Recogniser
@@ -72,3 +77,15 @@ async def checked_hearing(checker: Recogniser | None, heard: Hearing, engine: Di
         if gate is not None:
             gate.release()
     return checked
+
+
+async def heard_again(asr: Recogniser, heard: Hearing, engine: DialogEngine) -> str:
+    """The turn decoded a second time with the script's opt-out words as a hint, when the
+    dialog would read it (`DialogEngine.opt_out_hint`: a doubtful or unmatched hearing that
+    would not reach the opt-out) and the recogniser takes hints (Whisper); else "". The dialog
+    reads it only to ask the opt-out question, never to take an outcome (docs/speech.md)."""
+    hint = engine.opt_out_hint(heard.text, heard.confidence, heard.doubtful)
+    hear = getattr(asr, "hear_with_hint", None)
+    if not hint or not heard.audio or hear is None:
+        return ""
+    return str(await hear(heard.audio, TELEPHONY_RATE, hint))

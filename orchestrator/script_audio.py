@@ -16,7 +16,7 @@ from asr_models.hearing import Hearing, hear_pcm
 from dialogs import DialogEngine, Event, Listen, Silence, Utterance
 from dialogs.messages import Command
 from orchestrator.cli_script import heard_of, robot_text
-from orchestrator.hearing_check import checked_hearing
+from orchestrator.hearing_check import checked_hearing, heard_again
 
 
 def grammar_of(commands: list[Command], fallback: list[str]) -> list[str]:
@@ -46,7 +46,8 @@ async def simulate_audio(engine: DialogEngine, asr: VoskEngine, files: list[Path
             hearing = await checked_hearing(asr if grammar and asr.streaming else None,
                                             hearing, engine)
         t += 5.0
-        event: Event = (Utterance(hearing.text, hearing.confidence, t, hearing.doubtful)
+        again = await heard_again(asr, hearing, engine) if hearing is not None else ""
+        event: Event = (Utterance(hearing.text, hearing.confidence, t, hearing.doubtful, again)
                         if hearing is not None and hearing.text else Silence(t))
         commands = engine.handle(event)
         heard = heard_of(commands)

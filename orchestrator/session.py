@@ -41,7 +41,7 @@ from dialogs import (
 )
 from dialogs.tts import PromptCache
 from orchestrator.health import WorkerHealth
-from orchestrator.hearing_check import BUSY, CheckGate, checked_hearing
+from orchestrator.hearing_check import BUSY, CheckGate, checked_hearing, heard_again
 from orchestrator.recording import Recorder
 from telephony.base import AudioFrame, DtmfFrame, Media, PlayResult
 
@@ -407,6 +407,9 @@ class CallSession:
         checking = self.svc.config.hearing_check and self._grammar and self.svc.asr.streaming
         checker = self.svc.asr if checking else None
         hearing = await checked_hearing(checker, hearing, self.engine, self.svc.checks)
+        # A doubtful or unmatched hearing that may hide a stop-calling request: decoded again
+        # with the opt-out words as a hint (Whisper), read only to ask the opt-out question.
+        again = await heard_again(self.svc.asr, hearing, self.engine)
         if hearing.why.startswith("a free"):  # the customer's words stay out of the log
             log.info("call %s: a costly hearing was not confirmed by the free decode",
                      self.attempt_id)
@@ -424,7 +427,8 @@ class CallSession:
                        round(utt.speech_end, 3), confidence=round(hearing.confidence, 3),
                        state=self.engine.state)
         )  # fmt: skip
-        said = Utterance(hearing.text, hearing.confidence, utt.speech_end, hearing.doubtful)
+        said = Utterance(hearing.text, hearing.confidence, utt.speech_end, hearing.doubtful,
+                         again)
         return self._note_intents(self.engine.handle(said))
 
     def _heard_key(self, key: _Key) -> list[Command]:

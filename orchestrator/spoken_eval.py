@@ -29,7 +29,7 @@ from dialogs import DialogEngine
 from dialogs.evaluation import Case, Corpus, Evaluation, Hearing, evaluate
 from dialogs.script import Script
 from dialogs.tts import PromptCache, PromptSpec
-from orchestrator.hearing_check import checked_hearing
+from orchestrator.hearing_check import checked_hearing, heard_again
 
 SNR_DB = (15.0, 25.0)
 WIDEBAND = 16000
@@ -94,11 +94,16 @@ async def doubt_only(a: Answer) -> Hearing:
     return as_told(a.heard)
 
 
-def adopted(checker: Recogniser | None) -> Design:
+def adopted(checker: Recogniser | None, hinted: Recogniser | None = None) -> Design:
     """The live call's path: a clear grammar hearing that would take a costly outcome is checked
-    by a free decode of its audio with `checker` (none: the grammar hearing as it is)."""
+    by a free decode of its audio with `checker` (none: the grammar hearing as it is); a
+    recogniser that takes hints (`hinted`: Whisper) decodes a doubtful or unmatched hearing
+    again with the opt-out words as a hint (orchestrator.hearing_check.heard_again)."""
     async def design(a: Answer) -> Hearing:
-        return as_told(await checked_hearing(checker, a.heard, a.engine))
+        told = as_told(await checked_hearing(checker, a.heard, a.engine))
+        if hinted is None:
+            return told
+        return replace(told, again=await heard_again(hinted, a.heard, a.engine))
 
     return design
 
@@ -150,9 +155,9 @@ def sample(corpus: Corpus, limit: int | None, seed: int = 0) -> Corpus:
     return replace(corpus, cases=[corpus.cases[i] for i in keep])
 
 
-def default_designs(checker: Recogniser | None) -> dict[str, Design]:
+def default_designs(asr: Recogniser) -> dict[str, Design]:
     """What `script eval --spoken` prints: the live path, and grammar-only beside it."""
-    return {"adopted": adopted(checker), "grammar_only": grammar_only}
+    return {"adopted": adopted(asr if asr.streaming else None, asr), "grammar_only": grammar_only}
 
 
 async def spoken_evaluation(
@@ -168,8 +173,7 @@ async def spoken_evaluation(
     codec = CODEC.get(script.language.split("-")[0].lower(), "ulaw")
     rng = random.Random(seed)
     doubt_below = script.model.defaults.confirm_below
-    chosen = designs if designs is not None else default_designs(
-        asr if asr.streaming else None)
+    chosen = designs if designs is not None else default_designs(asr)
     run = SpokenRun(list(voices), len(corpus.cases), {name: {} for name in chosen})
     values = dict(variables or {})
     for name, default in script.model.variables.items():

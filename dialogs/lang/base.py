@@ -97,6 +97,13 @@ class Analyser(ABC):
         (a recogniser's homophone); only languages whose script hides the sound say so."""
         return False
 
+    def respells(self, heard: str, again: str) -> bool:
+        """Whether `again` (the same audio decoded a second time, with the script's opt-out words
+        as a hint) writes the same sounds as `heard`, differing in at most half of them: a hint
+        may change how a half-heard sound is written, not put new words where others were heard.
+        Only languages whose script hides the sound say so (docs/speech.md)."""
+        return False
+
     def negation_start(self, toks: list[Tok], start: int) -> int:
         """Where the negation of a negated cue starting at `start` begins (its negator)."""
         return start
