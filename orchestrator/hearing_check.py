@@ -79,13 +79,22 @@ async def checked_hearing(checker: Recogniser | None, heard: Hearing, engine: Di
     return checked
 
 
-async def heard_again(asr: Recogniser, heard: Hearing, engine: DialogEngine) -> str:
+async def heard_again(asr: Recogniser, heard: Hearing, engine: DialogEngine,
+                      gate: CheckGate | None = None) -> str:
     """The turn decoded a second time with the script's opt-out words as a hint, when the
     dialog would read it (`DialogEngine.opt_out_hint`: a doubtful or unmatched hearing that
     would not reach the opt-out) and the recogniser takes hints (Whisper); else "". The dialog
-    reads it only to ask the opt-out question, never to take an outcome (docs/speech.md)."""
+    reads it only to ask the opt-out question, never to take an outcome (docs/speech.md).
+    It is a second decode like the free check and shares its `gate`: when the gate is full it is
+    skipped (""), so the dialog goes on as without the hint instead of every call waiting."""
     hint = engine.opt_out_hint(heard.text, heard.confidence, heard.doubtful)
     hear = getattr(asr, "hear_with_hint", None)
     if not hint or not heard.audio or hear is None:
         return ""
-    return str(await hear(heard.audio, TELEPHONY_RATE, hint))
+    if gate is not None and not gate.admit():
+        return ""
+    try:
+        return str(await hear(heard.audio, TELEPHONY_RATE, hint))
+    finally:
+        if gate is not None:
+            gate.release()

@@ -409,7 +409,7 @@ class CallSession:
         hearing = await checked_hearing(checker, hearing, self.engine, self.svc.checks)
         # A doubtful or unmatched hearing that may hide a stop-calling request: decoded again
         # with the opt-out words as a hint (Whisper), read only to ask the opt-out question.
-        again = await heard_again(self.svc.asr, hearing, self.engine)
+        again = await heard_again(self.svc.asr, hearing, self.engine, self.svc.checks)
         if hearing.why.startswith("a free"):  # the customer's words stay out of the log
             log.info("call %s: a costly hearing was not confirmed by the free decode",
                      self.attempt_id)
