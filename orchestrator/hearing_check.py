@@ -21,6 +21,9 @@ words may come out as them, and the dialog then asks the opt-out question.
 
 from __future__ import annotations
 
+import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import replace
 
 from asr_models.audio import TELEPHONY_RATE
@@ -33,28 +36,30 @@ BUSY = "the free check was busy (checks in flight at the limit): confirmed inste
 
 
 class CheckGate:
-    """At most `at_once` free checks in flight in this worker process (0: none, every costly
-    hearing is confirmed; a large number: every check waits its turn, the old behaviour)."""
+    """At most `at_once` second decodes (free checks, hint decodes) in flight in this worker
+    process (0: none, every costly hearing is confirmed; a large number: every check waits its
+    turn, the old behaviour)."""
 
     def __init__(self, at_once: int) -> None:
         if at_once < 0:
             raise ValueError(f"checks at once must be 0 or more, not {at_once}")
         self.at_once = at_once
         self.in_flight = 0
-        self.checked = 0  # checks run
+        self.checked = 0  # free checks run
         self.confirmed = 0  # costly hearings sent to a confirmation because the gate was full
 
-    def admit(self) -> bool:
-        """Take a place for one check now, or False (nothing taken) when all are in use."""
+    @contextmanager
+    def place(self) -> Iterator[bool]:
+        """A place for one decode while the block runs (True), or False when all are in use
+        (nothing taken)."""
         if self.in_flight >= self.at_once:
-            self.confirmed += 1
-            return False
+            yield False
+            return
         self.in_flight += 1
-        self.checked += 1
-        return True
-
-    def release(self) -> None:
-        self.in_flight -= 1
+        try:
+            yield True
+        finally:
+            self.in_flight -= 1
 
 
 def needs_check(heard: Hearing, engine: DialogEngine) -> bool:
@@ -69,13 +74,13 @@ async def checked_hearing(checker: Recogniser | None, heard: Hearing, engine: Di
     when it needs one and `gate` has no place for it now (the dialog then confirms)."""
     if checker is None or not needs_check(heard, engine):
         return heard
-    if gate is not None and not gate.admit():
-        return replace(heard, doubtful=True, why=BUSY)
-    try:
+    gate = gate if gate is not None else CheckGate(sys.maxsize)
+    with gate.place() as free:
+        if not free:
+            gate.confirmed += 1
+            return replace(heard, doubtful=True, why=BUSY)
+        gate.checked += 1
         checked, _ = await cross_check(checker, heard)
-    finally:
-        if gate is not None:
-            gate.release()
     return checked
 
 
@@ -91,10 +96,5 @@ async def heard_again(asr: Recogniser, heard: Hearing, engine: DialogEngine,
     hear = getattr(asr, "hear_with_hint", None)
     if not hint or not heard.audio or hear is None:
         return ""
-    if gate is not None and not gate.admit():
-        return ""
-    try:
-        return str(await hear(heard.audio, TELEPHONY_RATE, hint))
-    finally:
-        if gate is not None:
-            gate.release()
+    with (gate if gate is not None else CheckGate(sys.maxsize)).place() as free:
+        return str(await hear(heard.audio, TELEPHONY_RATE, hint)) if free else ""

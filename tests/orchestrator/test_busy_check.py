@@ -10,17 +10,13 @@ first chunk), which is what a worker whose customers all reach the offer togethe
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from dataclasses import replace
 from pathlib import Path
 
 import anyio
 import pytest
 
-from asr_models import Recogniser
 from asr_models.hearing import Hearing
-from asr_models.recogniser import RecogniserStream
-from asr_models.results import Result
 from campaigns.db import open_database
 from dialogs import DialogEngine
 from orchestrator.hearing_check import CheckGate, checked_hearing
@@ -28,6 +24,7 @@ from orchestrator.runtime import build_services, question_book, speaker
 from orchestrator.session import CallSession, Conversation, Services, SessionConfig
 from orchestrator.settings import load_settings
 from telephony.sim import MediaLink, Persona, SimulatedCustomer, load_personas
+from tests.orchestrator.slow_asr import HeldChecker
 
 pytestmark = pytest.mark.anyio
 SPEED = 2.0
@@ -36,43 +33,6 @@ SPEED = 2.0
 @pytest.fixture
 def anyio_backend() -> str:
     return "asyncio"
-
-
-class HeldChecker:
-    """The real recogniser, whose decodes wait until `go` is set: a checker that is busy."""
-
-    def __init__(self, real: Recogniser) -> None:
-        self.real, self.info, self.limiter = real, real.info, real.limiter
-        self.go = anyio.Event()
-        self.started = anyio.Event()
-
-    @property
-    def streaming(self) -> bool:
-        return self.real.streaming
-
-    def open_stream(self, sample_rate: int = 8000,
-                    grammar: Sequence[str] | None = None) -> RecogniserStream:  # fmt: skip
-        return _HeldStream(self, self.real.open_stream(sample_rate, grammar))
-
-
-class _HeldStream:
-    def __init__(self, owner: HeldChecker, real: RecogniserStream) -> None:
-        self.owner, self.real = owner, real
-
-    @property
-    def grammar(self) -> tuple[str, ...] | None:
-        return self.real.grammar
-
-    def set_grammar(self, phrases: Sequence[str] | None) -> None:
-        self.real.set_grammar(phrases)
-
-    async def push(self, pcm: bytes, at: float | None = None) -> Result:
-        self.owner.started.set()
-        await self.owner.go.wait()
-        return await self.real.push(pcm, at)
-
-    async def finish(self) -> Result:
-        return await self.real.finish()
 
 
 Call = tuple[Conversation, Services, SimulatedCustomer]
