@@ -21,6 +21,12 @@ hearings in flight per worker process; beyond it the robot asks its confirmation
 baseline in the same run), `off` turns the check off (`hearing_check=false`). The `conf`
 column counts the calls that were asked a transfer confirmation.
 
+Every call that ended wrong (neither `transfer` nor `degraded`) is listed under its level: the
+robot's side from the transcript (what it said, what it heard with confidence and intent) and,
+on `asterisk`, the customer's side kept by `sandbox customers --records` (the prompts it heard,
+the question it knew each as, what it said), so a wrong outcome can be told apart as a mishearing
+or a simulated customer answering the wrong question.
+
 Run (sandbox levels under the lock):
   .venv/bin/python bench/bench_calls.py --path sim --levels 20,60,150 --processes 1,2
   flock /tmp/outreach-sandbox.lock .venv/bin/python bench/bench_calls.py --path asterisk \
@@ -49,6 +55,7 @@ import sqlalchemy as sa
 from campaigns.db import open_database, session
 from campaigns.models import Attempt, Contact, Turn
 from campaigns.repo import CampaignSpec, create_campaign
+from orchestrator.privacy import mask_phone
 from orchestrator.settings import load_settings
 from telephony.sandbox import Sandbox
 
@@ -91,6 +98,30 @@ def confirmations(db: str) -> int:
     return int(n)
 
 
+def wrong_calls(db: str, records: Path | None) -> list[str]:
+    """Both sides of every call that ended neither `transfer` nor `degraded`, one line each."""
+    engine = open_database(db)
+    with engine.connect() as conn:
+        calls = conn.execute(sa.select(Attempt.id, Attempt.phone, Attempt.dialog_outcome,  # type: ignore[call-overload]
+                                       Attempt.outcome)).all()
+        turns = conn.execute(sa.select(Turn.attempt_id, Turn.speaker, Turn.text,  # type: ignore[call-overload]
+                                       Turn.confidence, Turn.intent).order_by(Turn.seq)).all()
+    engine.dispose()
+    sides = json.loads(records.read_text(encoding="utf-8")) if records and records.exists() else {}
+    lines = []
+    for call_id, phone, dialog_outcome, outcome in calls:
+        if (dialog_outcome or outcome) in ("transfer", "degraded"):
+            continue
+        robot = [f"{sp[0]}: {text}" + (f" ({conf:.2f} {intent})" if sp == "customer" else "")
+                 for a, sp, text, conf, intent in turns if a == call_id and sp != "system"]
+        said = [f"{s['text']!r}" + (f" to {s['answers']}" if s["answers"] else "")
+                for rec in sides.get(phone, []) for s in rec["said"]]  # fmt: skip
+        lines.append(f"  wrong {mask_phone(phone)} {dialog_outcome or outcome}: robot side "
+                     f"[{' | '.join(robot)}]" + (f"; customer said [{', '.join(said)}]"
+                                                 if phone in sides else ""))
+    return lines
+
+
 CHECKS = {"wait": {"OUTREACH_HEARING_CHECKS_AT_ONCE": "100000"},
           "off": {"OUTREACH_HEARING_CHECK": "false"}}  # fmt: skip
 
@@ -129,7 +160,8 @@ def level(path: str, n: int, processes: int, capacity: int, base: Path,
         env |= {"OUTREACH_AMI_SECRET": sandbox.secret(),
                 "OUTREACH_ASTERISK_SIMULATED_CUSTOMERS": "false"}  # fmt: skip
         ast_pid = sandbox.status().pid
-        customers = subprocess.Popen([OUTREACH, "asterisk", "sandbox", "customers", "bench"],
+        customers = subprocess.Popen([OUTREACH, "asterisk", "sandbox", "customers", "bench",
+                                      "--records", str(home / "customers.json")],
                                      env=env, stderr=subprocess.PIPE, text=True)  # fmt: skip
         assert customers.stderr is not None
         customers.stderr.readline()  # "serving ..."
@@ -151,6 +183,7 @@ def level(path: str, n: int, processes: int, capacity: int, base: Path,
     if out.returncode != 0:
         raise SystemExit(f"level {n} ({path}) failed: {out.stderr.strip()[-500:]}")
     summary = json.loads(out.stdout)
+    sides = home / "customers.json" if customers else None
     worker_s = (after.ru_utime + after.ru_stime) - (before.ru_utime + before.ru_stime)
     outcomes = summary["outcomes"]
     right, degraded = outcomes.get("transfer", 0), outcomes.get("degraded", 0)
@@ -162,7 +195,8 @@ def level(path: str, n: int, processes: int, capacity: int, base: Path,
             "right": right, "degraded": degraded, "wrong": summary["finished"] - right - degraded,
             "finished": summary["finished"], "p50": reply["p50"], "p95": reply["p95"],
             "max": reply["max"], "fw50": first["p50"], "fw95": first["p95"],
-            "held_s": summary["health"]["held_back_s"], "load": os.getloadavg()[0]}  # fmt: skip
+            "held_s": summary["health"]["held_back_s"], "load": os.getloadavg()[0],
+            "wrong_calls": wrong_calls(db, sides)}  # fmt: skip
 
 
 def ms(v: float | None) -> str:
@@ -180,6 +214,8 @@ def show(r: dict[str, Any]) -> None:
           f" {ms(r['p50']):>6}"
           f" {ms(r['p95']):>6} {ms(r['max']):>6} {ms(r['fw50']):>6} {ms(r['fw95']):>6}"
           f" {r['held_s']:>6.0f} {r['load']:>5.1f}", flush=True)  # fmt: skip
+    for line in r["wrong_calls"]:
+        print(line, flush=True)
 
 
 def main(path: str, levels: list[int], procs: list[int], over: int | None, cps: float,

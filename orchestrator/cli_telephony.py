@@ -7,6 +7,7 @@ secret comes from the settings/environment, else from the sandbox's stored secre
 from __future__ import annotations
 
 import dataclasses
+import json
 import signal
 from pathlib import Path
 from typing import Annotated
@@ -14,7 +15,14 @@ from typing import Annotated
 import anyio
 import typer
 
-from orchestrator.cli_common import console, err_console, print_json, print_table, settings_of
+from orchestrator.cli_common import (
+    UserError,
+    console,
+    err_console,
+    print_json,
+    print_table,
+    settings_of,
+)
 from orchestrator.settings import Settings
 from telephony.ami import Action, AmiClient, AmiConfig
 from telephony.asterisk import AsteriskConfig
@@ -153,20 +161,33 @@ def check(ctx: typer.Context, as_json: JsonOption = False) -> None:
 
 
 @sandbox_app.command("customers")
-def sandbox_customers(ctx: typer.Context, campaign: str) -> None:
+def sandbox_customers(
+    ctx: typer.Context,
+    campaign: str,
+    records: Annotated[Path | None, typer.Option(
+        help="On exit, write each call's customer side (prompts heard, answers said) to this "
+             "JSON file, by dialled number.")] = None,
+) -> None:
     """Serve the sandbox's simulated customers for a campaign until Ctrl-C: for several
     `outreach run` processes on one sandbox (each with OUTREACH_ASTERISK_SIMULATED_CUSTOMERS=
     false), since the customers' address is one global of the sandbox's dialplan."""
     from orchestrator.processes import sandbox_customers as serve
 
     settings = settings_of(ctx)
+    if records is not None and not records.parent.is_dir():
+        raise UserError(f"--records: folder {records.parent} does not exist; create it first")
 
     async def main() -> None:
-        async with serve(settings, campaign):
+        async with serve(settings, campaign) as customers:
             err_console.print(f"serving the simulated customers of {campaign} (Ctrl-C stops)",
                               markup=False)  # fmt: skip
-            with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
-                async for _ in signals:
-                    return
+            try:
+                with anyio.open_signal_receiver(signal.SIGINT, signal.SIGTERM) as signals:
+                    async for _ in signals:
+                        return
+            finally:
+                if records is not None:
+                    text = json.dumps(customers.records_json(), ensure_ascii=False, indent=1)
+                    records.write_text(text + "\n", encoding="utf-8")
 
     anyio.run(main)

@@ -225,7 +225,7 @@ def sandbox_customers(settings: Settings, campaign: str) -> Any:
                                            hello=True, questions=questions)  # fmt: skip
             backend = AsteriskBackend(asterisk_config(settings, audiosocket_port=0), customers)
             async with backend.running():
-                yield
+                yield customers
         finally:
             engine.dispose()
 

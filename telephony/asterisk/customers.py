@@ -3,8 +3,10 @@ the `customers-sim` context, chosen by the dialled number."""
 
 from __future__ import annotations
 
+import dataclasses
 from collections import defaultdict
 from collections.abc import Callable
+from typing import Any
 
 from telephony.audiosocket import AudioSocketCall
 from telephony.sim import CustomerRecord, Persona, QuestionBook, SimulatedCustomer, Speak
@@ -38,3 +40,8 @@ class SimulatedCustomers:
         )  # fmt: skip
         self.records[number].append(customer.record)
         await customer.converse(audio)
+
+    def records_json(self) -> dict[str, list[dict[str, Any]]]:
+        """Every call's customer side by dialled number: the prompts heard (and the question
+        each was known as) and what the customer said, for explaining a call that ended wrong."""
+        return {n: [dataclasses.asdict(r) for r in calls] for n, calls in self.records.items()}

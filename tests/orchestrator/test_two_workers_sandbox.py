@@ -38,7 +38,9 @@ def test_two_workers_share_one_postgres_campaign_through_the_sandbox(
                                      for i in range(CONTACTS)]  # fmt: skip
     (tmp_path / "l.csv").write_text("\n".join(rows) + "\n", encoding="utf-8")
     cli(home, "--db", pg_url, "contacts", "import", "two", str(tmp_path / "l.csv"), "--json")
-    customers = subprocess.Popen([OUTREACH, "asterisk", "sandbox", "customers", "two"], env=env,
+    sides = tmp_path / "customers.json"  # the customer side of every call, kept on exit
+    customers = subprocess.Popen([OUTREACH, "asterisk", "sandbox", "customers", "two",
+                                  "--records", str(sides)], env=env,
                                  stderr=subprocess.PIPE, text=True)  # fmt: skip
     try:
         assert customers.stderr is not None
@@ -76,3 +78,9 @@ def test_two_workers_share_one_postgres_campaign_through_the_sandbox(
     outcomes = [a.dialog_outcome for a in attempts]
     assert set(outcomes) <= {"transfer", "degraded"}, outcomes
     assert all(a.dialled_at is not None and a.ended_at is not None for a in attempts)
+    # The customers' server kept each call's side: one record per call, by the dialled number,
+    # with the prompts the customer heard and what it said.
+    records = json.loads(sides.read_text(encoding="utf-8"))
+    assert len(records) == CONTACTS, sorted(records)
+    assert sum(len(calls) for calls in records.values()) == len(attempts)
+    assert all(c["heard"] and c["said"] for calls in records.values() for c in calls), records
