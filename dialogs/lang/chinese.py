@@ -38,6 +38,11 @@ _KEEP = frozenset({"不过", "不好意思", "没错", "没事", "不客气", "�
                    "没有", "不用", "不要", "不行", "不对"})
 # Words that start with 别 but mean "other" or "surely not", not "don't".
 _OTHER = frozenset({"别的", "别人", "别处", "别家", "别是", "别样", "别名", "别墅", "别针"})
+# 莫 is "don't" (莫打了, 莫再打来) except in these words of its own (莫得, 莫有: dialect "no").
+_MO_WORDS = ("莫得", "莫有", "莫名", "莫非", "莫过于", "莫大", "莫斯科", "莫言", "莫测", "莫属",
+             "莫如")
+# Words jieba joins to a following 别: 但别, 可别, 就别, 也别, 千万别.
+_BEFORE_DONT = frozenset({"但", "可", "就", "也", "还", "都", "千万", "请", "您", "你", "那", "快"})
 _DROP = re.compile(r"[^\w]", re.UNICODE)
 _CLAUSES = re.compile(r"[^\w?]+", re.UNICODE)
 
@@ -84,8 +89,24 @@ def _unrepeat(word: str) -> str:
     return word
 
 
+def _as_dont(word: str) -> list[str] | None:
+    """莫打 -> 别 打, 不许 -> 别, 但别 -> 但 别; None for any other word."""
+    if word == "不许":
+        return ["别"]
+    if word.startswith("莫") and not word.startswith(_MO_WORDS):
+        return ["别"] + ([word[1:]] if len(word) > 1 else [])
+    if len(word) > 1 and word.endswith("别") and word[:-1] in _BEFORE_DONT:
+        return [word[:-1], "别"]
+    return None
+
+
 def _split_negator(word: str) -> list[str]:
-    """不感兴趣 -> 不 感兴趣, 不忙 -> 不 忙 (so the negated word is a word of its own)."""
+    """不感兴趣 -> 不 感兴趣, 不忙 -> 不 忙 (so the negated word is a word of its own); the other
+    ways to say "don't" read as 别: 莫打 -> 别 打, 不许 -> 别, and 但别 -> 但 别 (jieba joins a
+    conjunction or adverb to the 别 after it)."""
+    dont = _as_dont(word)
+    if dont is not None:
+        return dont
     if len(word) > 1 and word.startswith(_NEG_CHARS) and word not in _KEEP:
         return [word[0], word[1:]]
     return [word]
@@ -99,7 +120,8 @@ class ChineseAnalyser(Analyser):
     def refusal(self, text: str) -> str | None:
         """别 before a verb (别打, 别再, jieba's 别转; not 别处, 别人, 别的), 不要 as a word (not
         要不要, a question, nor 不要紧), 甭, 勿/请勿."""
-        words: list[str] = _load().lcut(_CLAUSES.sub(" ", nfkc(text)), HMM=True)
+        words = [part for w in _load().lcut(_CLAUSES.sub(" ", nfkc(text)), HMM=True)
+                 for part in (_as_dont(w) or [w])]  # fmt: skip
         for k, word in enumerate(words):
             if word.startswith("别") and word not in _OTHER:
                 return "别"

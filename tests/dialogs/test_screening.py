@@ -59,6 +59,35 @@ def test_quoted_answers_end_the_call_as_the_customer_meant(
     assert not any(isinstance(c, Transfer) for c in commands)
 
 
+# The held-out Mandarin opt-outs main missed (2026-12-04: 以后不许再打 became a callback, the
+# others a reprompt or a callback question): other ways to say "don't" (不许, 莫, 但别) and the
+# number as 号; with variants written beside them. The near-misses must stay what they were.
+@pytest.mark.parametrize(
+    ("state", "text"),
+    [("qualify", "以后不许再打"), ("qualify", "莫打了"), ("offer", "好，但别再打来了"),
+     ("offer", "把我的号删掉"), ("reason", "你们不许再打这个电话"), ("greeting", "莫再打来了"),
+     ("offer", "可别再打了"), ("reason", "删了我的号吧"), ("offer", "千万别再打给我了")],
+)
+def test_other_ways_to_say_do_not_call_are_opt_outs(state: str, text: str) -> None:
+    engine = engine_at("cmn-dormant-deposit", state)
+    commands = answer(engine, text)
+    assert engine.outcome == "opt_out" and OptOut() in commands, commands
+
+
+@pytest.mark.parametrize(
+    ("state", "text", "intent"),
+    [("qualify", "莫得", "no"), ("reason", "莫名其妙", "no_match"),
+     ("greeting", "说不准什么时候有空", "later"), ("offer", "别人的号码", "no_match")],
+)
+def test_words_that_only_look_like_do_not_call_are_not_opt_outs(
+    state: str, text: str, intent: str
+) -> None:
+    engine = engine_at("cmn-dormant-deposit", state)
+    commands = answer(engine, text)
+    assert isinstance(commands[0], IntentRecognised) and commands[0].intent == intent
+    assert OptOut() not in commands and engine.outcome != "opt_out"
+
+
 @pytest.mark.parametrize(
     ("name", "text"),
     [("ko-dormant-deposit", "안 바빠요"), ("ko-dormant-deposit", "바쁘지 않아요"),
