@@ -7,8 +7,8 @@ Prints, from the same run and the same rows:
     fast path that replaces it for the usual shapes.
 
 With --database URL --compare (PostgreSQL), the same file is imported twice into an emptied contact
-table: first by today's path with the COPY straight into the indexed table (the baseline), then
-by the staged path (COPY into a temporary table, one INSERT ... SELECT per 100,000 rows).
+table: first by today's path, the COPY straight into the indexed table, then by the staged
+variant (COPY into a temporary table, one INSERT ... SELECT per 100,000 rows; off by default).
 
 With --dialer, another process claims and finishes calls of a second campaign in the same
 database during the import (bench/import_dialer.py) and the longest wait is printed beside the
@@ -122,9 +122,9 @@ def _empty(url: str) -> None:
 
 
 def compare(src: Path, url: str) -> None:
-    """The same file by the baseline path then the staged one, each into an empty table."""
-    for staging, label in ((False, "COPY into the indexed table (before)"),
-                           (True, "staged: temp table + INSERT ... SELECT (now)")):  # fmt: skip
+    """The same file by the default path then the staged one, each into an empty table."""
+    for staging, label in ((False, "COPY into the indexed table (the default)"),
+                           (True, "staged: temp table + INSERT ... SELECT")):  # fmt: skip
         _empty(url)
         contact_writer.POSTGRES_STAGING = staging
         print(f"load average before {label}: {os.getloadavg()[0]:.2f}")

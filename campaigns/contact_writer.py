@@ -21,11 +21,13 @@ COMMIT_ROWS = 1000  # rows per statement when the writer commits as it goes (SQL
 # each commit (a million rows: 5,600 rows/s against 55,000, docs/benchmarks-import.md).
 COMMIT_AFTER_S = 0.25
 YIELD_S = 0.1
-# PostgreSQL: batches are copied into a temporary table (no index, no WAL) and moved into the
-# indexed contact table by one INSERT ... SELECT per this many rows, while the next rows are
-# checked: a COPY per 5,000 rows into the indexed table ran at 11,900-17,900 rows/s, the server
-# the limit (docs/benchmarks-import.md). False: the COPY straight into it (the bench's baseline).
-POSTGRES_STAGING = True
+# PostgreSQL: False (the default) copies the batches straight into the indexed contact table.
+# True stages them: COPY into a temporary table (no index, no WAL), moved into contact by one
+# INSERT ... SELECT per STAGE_ROWS rows while the next rows are checked. Staging takes a fifth
+# off the import process's CPU, but on a quiet machine it was 11-16% slower on the wall clock in
+# three runs of three (bench_import.py --compare, docs/benchmarks.md): the server's index
+# maintenance is the limit, not the client, so the straight COPY is the default.
+POSTGRES_STAGING = False
 STAGE_ROWS = 100_000
 STAGE = "outreach_import_stage"
 

@@ -14,6 +14,7 @@ import openpyxl
 import pytest
 import sqlalchemy as sa
 
+from campaigns import contact_writer
 from campaigns.contact_writer import ContactWriter, Row
 from campaigns.db import open_database
 from campaigns.errors import InvalidInput
@@ -146,8 +147,13 @@ def test_dnc_style_file_without_header(tmp_path: Path) -> None:
     assert read_table(_xlsx(tmp_path / "d.xlsx"), header_optional=True).header == ["phone"]
 
 
-def test_fast_writer_stores_what_sqlalchemy_would(db_url: str) -> None:
-    """The fast paths (SQLite json_each, PostgreSQL COPY) must store exactly what Core stores."""
+@pytest.mark.parametrize("staging", [False, True], ids=["copy", "staged"])
+def test_fast_writer_stores_what_sqlalchemy_would(
+    db_url: str, staging: bool, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The fast paths (SQLite json_each, PostgreSQL COPY, straight or staged) must store exactly
+    what Core stores."""
+    monkeypatch.setattr(contact_writer, "POSTGRES_STAGING", staging)
     engine = open_database(db_url)
     now = datetime(2026, 3, 2, 1, 0, 0, 123456, tzinfo=UTC)
     table: sa.Table = Contact.__table__  # type: ignore[attr-defined]
@@ -180,7 +186,8 @@ def test_fast_writer_stores_what_sqlalchemy_would(db_url: str) -> None:
             ("+821011114444", "", "", "Asia/Seoul", {"q": 'say "hi" \\ \u00e9'}, 4),
         ]
         fast = ContactWriter(conn, table, consts)
-        assert fast.mode == ("json" if conn.dialect.name == "sqlite" else "stage")
+        pg_mode = "stage" if staging else "copy"
+        assert fast.mode == ("json" if conn.dialect.name == "sqlite" else pg_mode)
         fast.submit(samples[:2])
         fast.submit(samples[2:])
         fast.close()
