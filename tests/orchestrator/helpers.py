@@ -32,7 +32,7 @@ runner = CliRunner()
 
 def cli(home: Path, *args: str, env: dict[str, str] | None = None) -> Any:
     result = runner.invoke(app, ["--home", str(home), *args], env=env)
-    assert result.exit_code == 0, result.output
+    assert result.exit_code == 0, result.output or repr(result.exception)
     return json.loads(result.output) if "--json" in args else result.output
 
 

@@ -61,17 +61,21 @@ def test_stop_lets_calls_finish_and_leaves_nothing_claimed(tmp_path: Path, how: 
         [OUTREACH, "run", "s", "--telephony", "sim", "--speed", "3", "--json"],
         env=env, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL, text=True,
     )  # fmt: skip
-    deadline = time.monotonic() + 120
-    while (live := _calls_in_progress(db)) < 2 and time.monotonic() < deadline:
-        time.sleep(0.5)
-    if live < 2:
-        worker.kill()
-        pytest.fail(f"the worker had {live} calls in progress after 120 s; expected 2 to stop")
-    if how == "pause":
-        cli(home, "campaign", "pause", "s")
-    else:
-        worker.send_signal(signal.SIGINT)
-    out, _ = worker.communicate(timeout=180)
+    try:
+        deadline = time.monotonic() + 120
+        while (live := _calls_in_progress(db)) < 2 and time.monotonic() < deadline:
+            time.sleep(0.5)
+        if live < 2:
+            pytest.fail(f"the worker had {live} calls in progress after 120 s; expected 2")
+        if how == "pause":  # while the worker writes its calls: it waits for the write lock
+            cli(home, "campaign", "pause", "s")
+        else:
+            worker.send_signal(signal.SIGINT)
+        out, _ = worker.communicate(timeout=180)
+    finally:  # a failure above must not leave the worker running into the next test
+        if worker.poll() is None:
+            worker.kill()
+            worker.communicate()
     assert worker.returncode == 0
     summary = json.loads(out)
     assert summary["stopped_by"] == ("paused" if how == "pause" else "interrupted")
