@@ -7,6 +7,8 @@ used by URL. Schema changes only ever come from the Alembic migrations in campai
 from __future__ import annotations
 
 import threading
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
@@ -155,3 +157,13 @@ def open_database(url: str, create: bool = True) -> Engine:
 
 def session(engine: Engine) -> Session:
     return Session(engine, expire_on_commit=False)
+
+
+@contextmanager
+def write_session(engine: Engine) -> Iterator[Session]:
+    """A session whose transaction takes SQLite's write lock at once (BEGIN IMMEDIATE), for a
+    command that reads and then writes while a worker runs: a deferred transaction whose
+    snapshot a worker's write made stale is refused at once ("database is locked"), with no
+    busy wait. No-op elsewhere."""
+    with write_connection(engine) as conn, Session(bind=conn, expire_on_commit=False) as s:
+        yield s

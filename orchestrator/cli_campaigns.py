@@ -11,7 +11,7 @@ import typer
 from rich.text import Text
 
 from campaigns import repo
-from campaigns.db import session, write_connection
+from campaigns.db import session, write_session
 from campaigns.models import Campaign
 from campaigns.number_caps import campaign_caps
 from campaigns.policy import (
@@ -199,15 +199,8 @@ def show(ctx: typer.Context, name: str, as_json: JsonOpt = False) -> None:
 
 
 def _set_status(ctx: typer.Context, name: str, status: str) -> None:
-    # Run while a worker writes its calls: on SQLite a transaction that reads and then writes
-    # finds its snapshot stale and is refused at once ("database is locked", no busy wait), so
-    # it takes the write lock first (BEGIN IMMEDIATE) and waits its turn.
-    from sqlmodel import Session
-
-    with (
-        write_connection(engine_of(ctx)) as conn,
-        Session(bind=conn, expire_on_commit=False) as s,
-    ):
+    # Run while a worker writes its calls: the write lock first, or SQLite may refuse it.
+    with write_session(engine_of(ctx)) as s:
         repo.set_status(s, name, status)
     console.print(f"campaign {name} is {status}", markup=False)
 
