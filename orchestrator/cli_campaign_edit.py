@@ -8,7 +8,7 @@ import typer
 
 from campaigns import repo
 from campaigns.campaign_edit import CampaignChanges, apply_edit, plan_edit, set_archived
-from campaigns.db import session
+from campaigns.db import write_session
 from campaigns.models import Campaign
 from orchestrator.campaign_model import campaign_model
 from orchestrator.campaign_script import campaign_script
@@ -73,7 +73,7 @@ def edit(
                               max_per_day, retry, queue, model, number_max_per_minute,
                               number_max_per_hour, number_max_per_day, caller_id,
                               caller_name)  # fmt: skip
-    with session(engine_of(ctx)) as s:
+    with write_session(engine_of(ctx)) as s:  # a worker may be writing
         c = repo.get_campaign_by_name(s, name)
         values, spec = plan_edit(c, changes)
         night = None
@@ -93,7 +93,7 @@ def edit(
 
 
 def _archive(ctx: typer.Context, name: str, archived: bool) -> Campaign:
-    with session(engine_of(ctx)) as s:
+    with write_session(engine_of(ctx)) as s:  # a worker may be writing
         c, changed = set_archived(s, name, archived)
     if archived:
         said = ("archived: never dialled again, hidden from `campaign list` (--all shows it); "

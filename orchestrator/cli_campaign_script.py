@@ -8,7 +8,7 @@ from typing import Annotated
 import typer
 
 from campaigns import repo
-from campaigns.db import session
+from campaigns.db import session, write_session
 from campaigns.script_store import script_versions, short_version, store_script
 from orchestrator.campaign_model import listener_model
 from orchestrator.campaign_script import read_script
@@ -43,7 +43,7 @@ def update_script(
     listener_model(c.asr_model, source.script.language, settings.models_dir,
                    settings.asr_model, name)  # fmt: skip
     old = c.script_version
-    with session(engine) as s:
+    with write_session(engine) as s:  # a worker may be writing
         c = store_script(s, repo.get_campaign_by_name(s, name), source.path, source.text)
         kept = len(script_versions(s, c.id or 0))
     if as_json:
